@@ -1,0 +1,152 @@
+/* bnnlm.h: the public API of the binary landmark engine (C11, no GLib).
+ * Load a .bnn model, create a runnable network, run it on an RGB crop, decode points. */
+#ifndef BNNLM_H
+#define BNNLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BNN_ERR_LEN 256
+
+typedef enum {
+  BNN_ISA_AUTO = 0,
+  BNN_ISA_SCALAR,
+  BNN_ISA_AVX2,
+  BNN_ISA_AVX512, /* AVX-512F/BW + VPOPCNTDQ */
+  BNN_ISA_NEON
+} bnn_isa;
+
+/* Output kinds, as in docs/model-format.md (HEAD kind). */
+typedef enum {
+  BNN_OUT_HEATMAP = 1,
+  BNN_OUT_SEGMENTATION = 2,
+  BNN_OUT_DET_CENTER = 3,
+  BNN_OUT_DET_SIZE = 4,
+  BNN_OUT_DET_OFFSET = 5
+} bnn_output_kind;
+
+typedef struct bnn_model bnn_model; /* a loaded, validated model file (read-only) */
+typedef struct bnn_net bnn_net;     /* buffers + threads to run one model */
+
+/* What a loaded model says about itself. Strings live as long as the model. */
+typedef struct {
+  const char *task; /* "body", "face", "detect" */
+  const char *name;
+  int input_size;    /* S */
+  int output_stride; /* 4 */
+  float crop_scale;
+  float mean[3], std[3];
+  int n_points;                   /* K of the heatmap head, 0 if none */
+  const char *const *point_names; /* n_points */
+  int n_skeleton;                 /* pairs */
+  const int *skeleton;            /* 2 * n_skeleton indices */
+  int n_classes;                  /* segmentation classes, 0 if none */
+  const char *const *class_names;
+  int n_det_classes;
+  const char *const *det_class_names;
+  int n_outputs;
+  uint64_t binary_macs, real_macs; /* per frame */
+  uint64_t n_params;
+  size_t file_size;
+  const char *license; /* may be "" */
+} bnn_model_info;
+
+/* Load and validate. On failure returns NULL and writes a message to err (BNN_ERR_LEN). */
+bnn_model *bnn_model_load_file(const char *path, char *err, size_t errlen);
+bnn_model *bnn_model_load_memory(const void *data, size_t size, const char *name_for_errors,
+                                 char *err, size_t errlen);
+void bnn_model_free(bnn_model *m);
+const bnn_model_info *bnn_model_get_info(const bnn_model *m);
+
+/* Which ISAs this CPU (and build) can run; best_isa is what AUTO picks. */
+int bnn_isa_supported(bnn_isa isa);
+bnn_isa bnn_isa_best(void);
+const char *bnn_isa_name(bnn_isa isa);
+
+/* Create a runnable network: plans and allocates every buffer, starts threads-1 workers.
+ * The model must outlive the net. NULL + err on failure (e.g. unsupported isa). */
+bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err, size_t errlen);
+void bnn_net_free(bnn_net *n);
+bnn_isa bnn_net_isa(const bnn_net *n);
+
+/* The input buffer: S x S x 3 floats, HWC, RGB, already normalised ((v/255-mean)/std).
+ * Fill it (bnn_preprocess_* do) and call bnn_net_run. No allocation happens in run. */
+float *bnn_net_input(bnn_net *n);
+int bnn_net_run(bnn_net *n);
+
+/* Output i (0..n_outputs-1) after a run: planar C x H x W floats (logits). */
+typedef struct {
+  bnn_output_kind kind;
+  int c, h, w;
+  const float *data;
+} bnn_output;
+int bnn_net_output(const bnn_net *n, int i, bnn_output *out);
+/* First output of a kind, or -1. */
+int bnn_net_find_output(const bnn_net *n, bnn_output_kind kind);
+
+/* Per-layer timing (filled by runs when enabled; for `bnnlm bench`). */
+typedef struct {
+  const char *label; /* e.g. "n7 HPM 128->128 @32x32" (static storage in the net) */
+  double ms;         /* time of the last run */
+  uint64_t binary_macs, real_macs;
+} bnn_layer_stat;
+void bnn_net_enable_timing(bnn_net *n, int on);
+int bnn_net_layer_stats(const bnn_net *n, const bnn_layer_stat **stats);
+
+/* ---- crop geometry and preprocessing ---- */
+
+/* A square crop of the source image, in source pixel-centre coordinates:
+ * network input pixel centre i maps to x0 + (i + 0.5) * side / S - 0.5. */
+typedef struct {
+  float x0, y0; /* left / top edge of the square */
+  float side;
+  int size; /* S */
+} bnn_crop;
+
+/* The square crop for a subject box (x, y, w, h: edges, pixels), scaled by scale
+ * (the model's crop_scale), centred on the box. A NULL box means the whole image. */
+bnn_crop bnn_crop_for_box(int img_w, int img_h, const float *box4, float scale, int size);
+
+typedef enum { BNN_PIX_RGB = 0, BNN_PIX_BGR, BNN_PIX_RGBX, BNN_PIX_BGRX, BNN_PIX_XRGB, BNN_PIX_XBGR, BNN_PIX_GRAY } bnn_pixfmt;
+
+/* Bilinear crop+resize of a packed 8-bit image into the net's input, normalised with
+ * the model's mean/std; samples outside the image are black (0). */
+void bnn_preprocess_packed(const bnn_model *m, const uint8_t *img, int w, int h, size_t stride,
+                           bnn_pixfmt fmt, const bnn_crop *crop, float *dst);
+/* Same from planar 8-bit Y, U, V (I420: chroma halved both ways; nv12: interleaved UV). */
+void bnn_preprocess_i420(const bnn_model *m, const uint8_t *y, size_t ys, const uint8_t *u,
+                         size_t us, const uint8_t *v, size_t vs, int w, int h,
+                         const bnn_crop *crop, float *dst);
+void bnn_preprocess_nv12(const bnn_model *m, const uint8_t *y, size_t ys, const uint8_t *uv,
+                         size_t uvs, int w, int h, const bnn_crop *crop, float *dst);
+
+/* ---- decoding ---- */
+
+typedef struct {
+  float x, y; /* source image pixel-centre coordinates */
+  float conf; /* sigmoid of the peak logit */
+} bnn_point;
+
+/* Heatmaps (K x h x w logits) -> K points in source coordinates through crop. */
+void bnn_decode_points(const bnn_output *heat, int stride, const bnn_crop *crop, bnn_point *out);
+/* Segmentation logits -> class index per output pixel (h * w bytes). */
+void bnn_decode_classmap(const bnn_output *seg, uint8_t *classes);
+
+typedef struct {
+  int cls;
+  float score;
+  float x, y, w, h; /* box edges in source pixels */
+} bnn_detection;
+/* CenterNet decoding: 3x3 peak search, threshold, at most max_det, best first. */
+int bnn_decode_detections(const bnn_output *center, const bnn_output *size, const bnn_output *offset,
+                          int stride, const bnn_crop *crop, float threshold, bnn_detection *out,
+                          int max_det);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
