@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bnnlm/bnnlm.h"
+
 /* Layouts (fixed; every ISA uses them):
  *  - Real activations: HWC floats; a pixel's channels are contiguous, pixel stride given.
  *  - Packed activations: per pixel cw = ceil(C / 64) uint64 words, channel c is bit (c % 64)
@@ -37,6 +39,10 @@ extern const bnn_kernels bnn_kernels_avx512;
 #if defined(__aarch64__)
 extern const bnn_kernels bnn_kernels_neon;
 #endif
+
+/* The table of isa (BNN_ISA_AUTO: of bnn_isa_best()), NULL if this CPU or build lacks it.
+ * Defined in kernels_dispatch.c. */
+const bnn_kernels *bnn_kernels_for_isa(bnn_isa isa);
 
 /* Integer popcount dot products of one output pixel, for tests: the reference. */
 int bnn_ref_window_popcount(const uint64_t *in, int W, int cw, const uint64_t *wrow, int y, int x);

@@ -62,6 +62,13 @@ bnn_model *bnn_model_load_memory(const void *data, size_t size, const char *name
 void bnn_model_free(bnn_model *m);
 const bnn_model_info *bnn_model_get_info(const bnn_model *m);
 
+/* A model file path or a short name (body, face, body-lite, face-lite, detect) -> the path of an
+ * existing, readable file, written to path (pathlen bytes); returns 0, or -1 if none is found
+ * (or the path does not fit). A name is looked up as NAME.bnn (then NAME) in each directory of
+ * $BNNLM_MODEL_DIR (':'-separated), then the source tree's models/, then the installed
+ * share/bnnlandmarks/models. An argument containing '/' or ending in .bnn is a path. */
+int bnn_model_resolve(const char *name_or_path, char *path, size_t pathlen);
+
 /* Which ISAs this CPU (and build) can run; best_isa is what AUTO picks. */
 int bnn_isa_supported(bnn_isa isa);
 bnn_isa bnn_isa_best(void);

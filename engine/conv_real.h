@@ -1,0 +1,41 @@
+/* conv_real.h: internal: the real-valued convolutions (stem k x k conv, 1x1 skips, heads) as
+ * one GEMM with a per-channel epilogue, compiled once per ISA (conv_real_gemm.c) + the glue. */
+#ifndef BNN_CONV_REAL_H
+#define BNN_CONV_REAL_H
+
+#include <stddef.h>
+
+#include "bnnlm/bnnlm.h"
+
+/* Panels of B are BNN_GEMM_NR output channels wide. */
+#define BNN_GEMM_NR 32
+
+/* The weights of one real conv, prepared at net creation:
+ * B: ceil(N / NR) panels, panel j = K x NR floats, element (k, n) = W[j * NR + n][k], zero
+ * padded; bias, scale, shift padded to the panels' width (zeros). */
+typedef struct {
+  int N, K;
+  const float *B;
+  const float *bias;
+  const float *scale, *shift; /* NULL: no BN after the conv */
+  int relu;                   /* ReLU after (BN) */
+  int accumulate;             /* C += result instead of C = result */
+} bnn_gemm_w;
+
+/* For m < M, n < N: acc = bias[n]; acc = fma(A[m * lda + k], B(k, n), acc) for k = 0..K-1 in
+ * that order (a fused multiply-add, rounded once, in every ISA, so all ISAs agree bit for bit);
+ * v = acc; if scale: v = v * scale[n] + shift[n] (two roundings); if relu: v = v > 0 ? v : 0;
+ * C[m * ldc + n] = v, or C[m * ldc + n] + v if accumulate. */
+typedef void (*bnn_gemm_fn)(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C,
+                            size_t ldc);
+
+void bnn_gemm_generic(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
+#if defined(__x86_64__)
+void bnn_gemm_avx2(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
+void bnn_gemm_avx512(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
+#endif
+
+/* The GEMM of an ISA (AVX2 and AVX-512 have their own; scalar and NEON use the generic one). */
+bnn_gemm_fn bnn_gemm_for_isa(bnn_isa isa);
+
+#endif

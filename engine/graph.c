@@ -1,0 +1,264 @@
+/* graph.c: builds a runnable bnn_net from a loaded model: picks the ISA, prepares every layer,
+ * plans and allocates all buffers once (reuse by liveness), runs the nodes in order, timing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net.h"
+
+void *bnn_net_alloc(struct bnn_net *n, size_t bytes) {
+  if (n->n_allocs == n->cap_allocs) {
+    int cap = n->cap_allocs ? n->cap_allocs * 2 : 64;
+    void **a = realloc(n->allocs, sizeof(void *) * (size_t)cap);
+    if (a == NULL) return NULL;
+    n->allocs = a;
+    n->cap_allocs = cap;
+  }
+  size_t sz = (bytes + 63) & ~(size_t)63;
+  if (sz == 0) sz = 64;
+  void *p = aligned_alloc(64, sz);
+  if (p == NULL) return NULL;
+  memset(p, 0, sz);
+  n->allocs[n->n_allocs++] = p;
+  n->bytes_allocated += sz;
+  return p;
+}
+
+void bnn_net_free(bnn_net *n) {
+  if (n == NULL) return;
+  bnn_pool_free(n->pool);
+  for (int i = 0; i < n->n_allocs; i++) free(n->allocs[i]);
+  free(n->allocs);
+  free(n->layers);
+  free(n->scratch);
+  free(n->outputs);
+  free(n->stats);
+  free(n);
+}
+
+bnn_isa bnn_net_isa(const bnn_net *n) { return n->isa; }
+float *bnn_net_input(bnn_net *n) { return n->input; }
+
+static const char *op_label(int op) {
+  static const char *const names[] = {"INPUT", "CONV", "HPM", "MAXPOOL2", "UPADD", "HEAD"};
+  return op >= 0 && op <= 5 ? names[op] : "?";
+}
+
+/* The memory plan: every non-HEAD node's result gets a slot; a slot is free again after the
+ * last node that reads it; a new result takes the smallest free slot that fits, else grows the
+ * largest free one, else opens a new slot. Slot sizes are then allocated once. */
+static int plan_memory(bnn_net *n) {
+  const bnn_model *m = n->m;
+  int N = m->n_nodes;
+  int *last = calloc((size_t)N, sizeof(int)), *slot_of = calloc((size_t)N, sizeof(int));
+  size_t *cap = calloc((size_t)N, sizeof(size_t));
+  char *busy = calloc((size_t)N, 1);
+  float **base = NULL;
+  int nslots = 0, ok = 0;
+  if (!last || !slot_of || !cap || !busy) goto out;
+  for (int id = 1; id < N; id++) {
+    last[m->nodes[id].in0] = id;
+    if (m->nodes[id].in1 >= 0) last[m->nodes[id].in1] = id;
+  }
+  for (int id = 1; id < N; id++) {
+    const bnn_node *nd = &m->nodes[id];
+    slot_of[id] = -1;
+    if (nd->op != BNN_OP_HEAD) {
+      size_t need = (size_t)nd->h * nd->w * nd->c;
+      int best = -1, largest = -1;
+      for (int s = 0; s < nslots; s++) {
+        if (busy[s]) continue;
+        if (cap[s] >= need && (best < 0 || cap[s] < cap[best])) best = s;
+        if (largest < 0 || cap[s] > cap[largest]) largest = s;
+      }
+      if (best < 0) best = largest;
+      if (best < 0) best = nslots++;
+      if (cap[best] < need) cap[best] = need;
+      busy[best] = 1;
+      slot_of[id] = best;
+    }
+    int ins[2] = {nd->in0, nd->in1};
+    for (int j = 0; j < 2; j++)
+      if (ins[j] > 0 && last[ins[j]] == id && slot_of[ins[j]] >= 0) busy[slot_of[ins[j]]] = 0;
+  }
+  base = calloc((size_t)nslots + 1, sizeof(float *));
+  if (base == NULL) goto out;
+  for (int s = 0; s < nslots; s++)
+    if ((base[s] = bnn_net_alloc(n, cap[s] * sizeof(float))) == NULL) goto out;
+  for (int id = 1; id < N; id++) {
+    bnn_layer *L = &n->layers[id - 1];
+    L->out = slot_of[id] >= 0 ? base[slot_of[id]] : NULL;
+  }
+  ok = 1;
+out:
+  free(last);
+  free(slot_of);
+  free(cap);
+  free(busy);
+  free(base);
+  return ok ? 0 : -1;
+}
+
+static const float *node_result(const bnn_net *n, int id) {
+  return id == 0 ? n->input : n->layers[id - 1].out;
+}
+
+bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err, size_t errlen) {
+  if (err && errlen) err[0] = '\0';
+#define FAIL(...)                                      \
+  do {                                                 \
+    if (err && errlen) snprintf(err, errlen, __VA_ARGS__); \
+    bnn_net_free(n);                                   \
+    return NULL;                                       \
+  } while (0)
+  bnn_net *n = NULL;
+  if (m == NULL) FAIL("no model");
+  if (threads < 1 || threads > 256) FAIL("threads = %d, must be in 1..256", threads);
+  if (isa == BNN_ISA_AUTO) isa = bnn_isa_best();
+  if (!bnn_isa_supported(isa)) FAIL("ISA %s is not supported by this CPU or build", bnn_isa_name(isa));
+  n = calloc(1, sizeof *n);
+  if (n == NULL) FAIL("out of memory");
+  n->m = m;
+  n->isa = isa;
+  n->k = bnn_kernels_for_isa(isa);
+  n->gemm = bnn_gemm_for_isa(isa);
+  if (n->k == NULL) FAIL("no kernels for ISA %s", bnn_isa_name(isa));
+  n->threads = threads;
+  n->n_layers = m->n_nodes - 1;
+  n->layers = calloc((size_t)n->n_layers + 1, sizeof(bnn_layer));
+  n->stats = calloc((size_t)n->n_layers + 1, sizeof(bnn_layer_stat));
+  n->scratch = calloc((size_t)threads, sizeof(float *));
+  n->n_outputs = m->info.n_outputs;
+  n->outputs = calloc((size_t)n->n_outputs + 1, sizeof(bnn_output));
+  if (!n->layers || !n->stats || !n->scratch || !n->outputs) FAIL("out of memory");
+  const int S = m->info.input_size;
+  n->input = bnn_net_alloc(n, (size_t)S * S * 3 * sizeof(float));
+  if (n->input == NULL) FAIL("out of memory");
+  if (plan_memory(n) != 0) FAIL("out of memory for the activation buffers");
+
+  size_t pkw[3] = {0, 0, 0};
+  size_t scratch = 0;
+  for (int i = 0; i < n->n_layers; i++) {
+    bnn_layer *L = &n->layers[i];
+    const bnn_node *nd = &m->nodes[i + 1];
+    const bnn_node *a = &m->nodes[nd->in0];
+    L->net = n;
+    L->node = nd;
+    L->id = i + 1;
+    L->op = nd->op;
+    L->h = nd->h;
+    L->w = nd->w;
+    L->c = nd->c;
+    L->ih = a->h;
+    L->iw = a->w;
+    L->ic = a->c;
+    L->in0 = node_result(n, nd->in0);
+    L->in1 = nd->in1 >= 0 ? node_result(n, nd->in1) : NULL;
+    int r = 0;
+    switch (nd->op) {
+    case BNN_OP_CONV:
+      r = bnn_conv_prepare(n, L);
+      snprintf(L->label, sizeof L->label, "n%d CONV %dx%d/%d %d->%d @%dx%d", L->id, L->k, L->k,
+               L->stride, L->ic, L->c, L->h, L->w);
+      if (!L->direct) {
+        size_t need = (size_t)L->w * L->k * L->k * L->ic;
+        if (need > scratch) scratch = need;
+      }
+      break;
+    case BNN_OP_HPM: {
+      r = bnn_hpm_prepare(n, L);
+      snprintf(L->label, sizeof L->label, "n%d HPM %d->%d @%dx%d", L->id, L->ic, L->c, L->h, L->w);
+      for (int j = 0; j < 3; j++) {
+        size_t need = (size_t)(L->h + 2) * (L->w + 2) * L->bc[j].cw;
+        if (need > pkw[j]) pkw[j] = need;
+      }
+      break;
+    }
+    case BNN_OP_MAXPOOL2:
+      snprintf(L->label, sizeof L->label, "n%d MAXPOOL2 %d @%dx%d", L->id, L->c, L->h, L->w);
+      break;
+    case BNN_OP_UPADD:
+      snprintf(L->label, sizeof L->label, "n%d UPADD %d @%dx%d", L->id, L->c, L->h, L->w);
+      break;
+    case BNN_OP_HEAD: {
+      r = bnn_head_prepare(n, L);
+      snprintf(L->label, sizeof L->label, "n%d HEAD %d->%d @%dx%d", L->id, L->ic, L->c, L->h, L->w);
+      size_t need = (size_t)L->w * L->ic + (size_t)L->w * L->c;
+      if (need > scratch) scratch = need;
+      bnn_output *o = &n->outputs[nd->output_index];
+      o->kind = (bnn_output_kind)L->kind;
+      o->c = L->c;
+      o->h = L->h;
+      o->w = L->w;
+      o->data = L->planar;
+      break;
+    }
+    default:
+      r = -1;
+    }
+    if (r != 0) FAIL("out of memory preparing node %d (%s)", L->id, op_label(nd->op));
+    n->stats[i].label = L->label;
+    n->stats[i].binary_macs = nd->binary_macs;
+    n->stats[i].real_macs = nd->real_macs;
+  }
+  for (int j = 0; j < 3; j++)
+    if (pkw[j] && (n->pk[j] = bnn_net_alloc(n, pkw[j] * sizeof(uint64_t))) == NULL)
+      FAIL("out of memory for the packed images");
+  memcpy(n->pk_words, pkw, sizeof pkw);
+  n->scratch_floats = scratch;
+  for (int t = 0; t < threads; t++)
+    if (scratch && (n->scratch[t] = bnn_net_alloc(n, scratch * sizeof(float))) == NULL)
+      FAIL("out of memory for the scratch rows");
+  n->pool = bnn_pool_create(threads);
+  if (n->pool == NULL) FAIL("cannot start %d threads", threads);
+  return n;
+#undef FAIL
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+int bnn_net_run(bnn_net *n) {
+  if (n == NULL) return -1;
+  for (int i = 0; i < n->n_layers; i++) {
+    bnn_layer *L = &n->layers[i];
+    double t0 = n->timing ? now_ms() : 0;
+    switch (L->op) {
+    case BNN_OP_CONV: bnn_conv_run(L); break;
+    case BNN_OP_HPM: bnn_hpm_run(L); break;
+    case BNN_OP_MAXPOOL2: bnn_maxpool_run(L); break;
+    case BNN_OP_UPADD: bnn_upadd_run(L); break;
+    case BNN_OP_HEAD: bnn_head_run(L); break;
+    default: return -1;
+    }
+    if (n->timing) n->stats[i].ms = now_ms() - t0;
+  }
+  return 0;
+}
+
+int bnn_net_output(const bnn_net *n, int i, bnn_output *out) {
+  if (n == NULL || i < 0 || i >= n->n_outputs || out == NULL) return -1;
+  *out = n->outputs[i];
+  return 0;
+}
+
+int bnn_net_find_output(const bnn_net *n, bnn_output_kind kind) {
+  if (n == NULL) return -1;
+  for (int i = 0; i < n->n_outputs; i++)
+    if (n->outputs[i].kind == kind) return i;
+  return -1;
+}
+
+void bnn_net_enable_timing(bnn_net *n, int on) {
+  if (n) n->timing = on != 0;
+}
+
+int bnn_net_layer_stats(const bnn_net *n, const bnn_layer_stat **stats) {
+  if (n == NULL) return 0;
+  if (stats) *stats = n->stats;
+  return n->n_layers;
+}

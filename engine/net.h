@@ -1,0 +1,91 @@
+/* net.h: internal: the runnable network (struct bnn_net) and its layers, shared by graph.c
+ * (building, memory plan, running), hpm_block.c, conv_real.c and pool_upsample.c. */
+#ifndef BNN_NET_H
+#define BNN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bnnlm/bnnlm.h"
+#include "conv_real.h"
+#include "kernels.h"
+#include "model.h"
+#include "threadpool.h"
+
+/* One binary 3x3 conv of an HPM block, prepared from the model. */
+typedef struct {
+  int ci, co, cw;     /* input channels, output channels, words per packed input pixel */
+  float *s, *t;       /* ci: BN + sign folded: bit = (s * x >= t) */
+  uint64_t *w;        /* co rows of 9 * cw words (kernels.h layout) */
+  const float *alpha; /* co, in the model's blob */
+} bnn_bconv;
+
+typedef struct bnn_layer {
+  struct bnn_net *net;
+  const bnn_node *node;
+  int id, op;
+  int h, w, c;    /* output shape */
+  int ih, iw, ic; /* in0's shape */
+  const float *in0, *in1;
+  float *out; /* HWC result (HEAD: NULL, see planar) */
+  /* CONV, HEAD and the 1x1 skip of an HPM block */
+  bnn_gemm_w gw;
+  int has_gemm;
+  int k, stride, pad, direct; /* CONV; direct: 1x1 stride 1 pad 0 (no im2col) */
+  /* HEAD: BN + ReLU of the input, then the 1x1 conv into the planar output */
+  float *bn_scale, *bn_shift;
+  int kind;
+  float *planar;
+  /* HPM */
+  bnn_bconv bc[3];
+  double work[4]; /* estimated ns of each phase (for the pool's serial cut-off) */
+  char label[64];
+} bnn_layer;
+
+struct bnn_net {
+  const bnn_model *m;
+  bnn_isa isa;
+  const bnn_kernels *k;
+  bnn_gemm_fn gemm;
+  int threads;
+  bnn_pool *pool;
+  int n_layers; /* layers[i] is node i + 1 */
+  bnn_layer *layers;
+  float *input;
+  uint64_t *pk[3]; /* packed padded images of the three binary convs of the running HPM block */
+  size_t pk_words[3];
+  float **scratch; /* per thread: im2col rows, head rows */
+  size_t scratch_floats;
+  int n_outputs;
+  bnn_output *outputs;
+  int timing;
+  bnn_layer_stat *stats;
+  void **allocs;
+  int n_allocs, cap_allocs;
+  size_t bytes_allocated;
+};
+
+/* Zeroed, 64-byte aligned, owned by the net (freed with it). NULL on out of memory. */
+void *bnn_net_alloc(struct bnn_net *n, size_t bytes);
+
+/* Prepare (at create) and run the layers of each kind. prepare returns 0 or -1 (no memory). */
+int bnn_hpm_prepare(struct bnn_net *n, bnn_layer *L);
+void bnn_hpm_run(bnn_layer *L);
+int bnn_conv_prepare(struct bnn_net *n, bnn_layer *L);
+void bnn_conv_run(bnn_layer *L);
+int bnn_head_prepare(struct bnn_net *n, bnn_layer *L);
+void bnn_head_run(bnn_layer *L);
+void bnn_maxpool_run(bnn_layer *L);
+void bnn_upadd_run(bnn_layer *L);
+
+/* Pack a real conv's weights W[cout][K] (K = cin * kh * kw, in the caller's reduction order
+ * given by kidx: reduction index q of W's element (o, j) is kidx(j)), bias and optional BN. */
+int bnn_gemm_prepare(struct bnn_net *n, bnn_gemm_w *g, int N, int K, const float *W,
+                     const int *kidx, const float *bias, const float *bn_scale,
+                     const float *bn_shift, int relu, int accumulate);
+
+/* BN folded to y = x * scale + shift (per channel; eps from the model). */
+void bnn_bn_fold(const bnn_model *m, const bnn_tensor *gamma, const bnn_tensor *beta,
+                 const bnn_tensor *mean, const bnn_tensor *var, float *scale, float *shift, int c);
+
+#endif

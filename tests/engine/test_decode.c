@@ -1,0 +1,112 @@
+/* test_decode.c: decoding on synthetic outputs with known answers: argmax + quarter-pixel
+ * shift, the crop mapping to source coordinates, class maps, CenterNet detections. */
+#include <math.h>
+
+#include "test_util.h"
+
+static int near(float a, float b) { return fabsf(a - b) < 1e-4f; }
+
+static void test_points(void) {
+  enum { K = 4, H = 16, W = 16 };
+  static float d[K * H * W];
+  for (int i = 0; i < K * H * W; i++) d[i] = -5.0f;
+  float *p0 = d, *p1 = d + H * W, *p2 = d + 2 * H * W, *p3 = d + 3 * H * W;
+  /* 0: peak at (u 5, v 7); right > left, below > above: +0.25 on both axes */
+  p0[7 * W + 5] = 3.0f, p0[7 * W + 6] = 1.0f, p0[7 * W + 4] = 0.5f, p0[8 * W + 5] = 2.0f, p0[6 * W + 5] = 1.0f;
+  /* 1: peak on the border (u 0, v 15): no shift on either axis */
+  p1[15 * W + 0] = 1.0f, p1[15 * W + 1] = 0.5f, p1[14 * W + 0] = 0.9f;
+  /* 2: left > right (-0.25), equal above and below (no shift) */
+  p2[3 * W + 9] = 0.0f, p2[3 * W + 8] = -1.0f, p2[3 * W + 10] = -2.0f, p2[2 * W + 9] = -3.0f, p2[4 * W + 9] = -3.0f;
+  /* 3: two equal maxima: the first in raster order wins */
+  p3[2 * W + 2] = 4.0f, p3[9 * W + 9] = 4.0f;
+  bnn_output o = {BNN_OUT_HEATMAP, K, H, W, d};
+  bnn_point pt[K];
+  /* no crop: input coordinates, stride 4: u -> 4u + 1.5 */
+  bnn_decode_points(&o, 4, NULL, pt);
+  CHECK(near(pt[0].x, 4 * 5.25f + 1.5f) && near(pt[0].y, 4 * 7.25f + 1.5f), "p0 %g %g", pt[0].x, pt[0].y);
+  CHECK(near(pt[0].conf, 1.0f / (1.0f + expf(-3.0f))), "p0 conf %g", pt[0].conf);
+  CHECK(near(pt[1].x, 1.5f) && near(pt[1].y, 4 * 15 + 1.5f), "p1 %g %g", pt[1].x, pt[1].y);
+  CHECK(near(pt[2].x, 4 * 8.75f + 1.5f) && near(pt[2].y, 4 * 3 + 1.5f), "p2 %g %g", pt[2].x, pt[2].y);
+  CHECK(near(pt[2].conf, 0.5f), "p2 conf %g", pt[2].conf);
+  CHECK(near(pt[3].x, 4 * 2 + 1.5f) && near(pt[3].y, 4 * 2 + 1.5f), "p3 %g %g", pt[3].x, pt[3].y);
+  /* through a crop: S = 64 input pixels cover side 128 source pixels from (100, 50):
+   * x_src = x0 + (x_in + 0.5) * side / S - 0.5 */
+  bnn_crop crop = {100.0f, 50.0f, 128.0f, 64};
+  bnn_decode_points(&o, 4, &crop, pt);
+  CHECK(near(pt[0].x, 100 + (22.5f + 0.5f) * 2 - 0.5f) && near(pt[0].y, 50 + (30.5f + 0.5f) * 2 - 0.5f),
+        "p0 through crop %g %g", pt[0].x, pt[0].y);
+  /* the crop of a box, then back: a heatmap peak at the centre pixel of an odd-sized map
+   * lands on the box centre */
+  float box[4] = {40, 30, 60, 80};
+  crop = bnn_crop_for_box(640, 480, box, 1.25f, 64);
+  static float c[1 * 16 * 16];
+  for (int i = 0; i < 256; i++) c[i] = 0;
+  c[8 * 16 + 8] = 1; /* heatmap pixel 8 of 16 covers input pixels 32..35: centre 33.5 */
+  bnn_output oc = {BNN_OUT_HEATMAP, 1, 16, 16, c};
+  bnn_decode_points(&oc, 4, &crop, pt);
+  float exp_x = crop.x0 + (33.5f + 0.5f) * crop.side / 64 - 0.5f;
+  CHECK(near(pt[0].x, exp_x), "box point x %g, expected %g", pt[0].x, exp_x);
+  CHECK(fabsf(crop.side - 100.0f) < 1e-4f && fabsf(crop.x0 - 20.0f) < 1e-4f && fabsf(crop.y0 - 20.0f) < 1e-4f,
+        "crop %g %g %g", crop.x0, crop.y0, crop.side);
+}
+
+static void test_classmap(void) {
+  enum { C = 3, H = 2, W = 3 };
+  float d[C * H * W] = {
+      /* class 0 */ 1, 0, 0, 0, 5, -1,
+      /* class 1 */ 0, 2, 0, 0, 5, -2,
+      /* class 2 */ 0, 0, 3, 1, 4, -0.5f,
+  };
+  bnn_output o = {BNN_OUT_SEGMENTATION, C, H, W, d};
+  uint8_t cls[H * W];
+  bnn_decode_classmap(&o, cls);
+  const uint8_t want[H * W] = {0, 1, 2, 2, 0, 2}; /* tie 5/5: the lower class */
+  CHECK(memcmp(cls, want, sizeof want) == 0, "class map %d %d %d %d %d %d", cls[0], cls[1], cls[2], cls[3], cls[4], cls[5]);
+}
+
+static void test_detections(void) {
+  enum { C = 2, H = 16, W = 16 };
+  static float ctr[C * H * W], sz[2 * H * W], off[2 * H * W];
+  for (int i = 0; i < C * H * W; i++) ctr[i] = -10;
+  for (int i = 0; i < 2 * H * W; i++) sz[i] = off[i] = 0;
+  float *c0 = ctr, *c1 = ctr + H * W;
+  c0[4 * W + 3] = 2.0f;                       /* class 0 at (u 3, v 4) */
+  c1[10 * W + 10] = 1.0f, c1[10 * W + 11] = 0.5f; /* class 1 at (10, 10); (11, 10) is no peak */
+  c1[1 * W + 14] = -3.0f;                     /* a peak below the threshold */
+  sz[4 * W + 3] = 2.0f, sz[H * W + 4 * W + 3] = 3.0f;     /* w 2, h 3 output pixels */
+  off[4 * W + 3] = 0.5f, off[H * W + 4 * W + 3] = -0.25f; /* dx, dy */
+  sz[10 * W + 10] = 1.0f, sz[H * W + 10 * W + 10] = 1.0f;
+  bnn_output oc = {BNN_OUT_DET_CENTER, C, H, W, ctr}, os = {BNN_OUT_DET_SIZE, 2, H, W, sz},
+             oo = {BNN_OUT_DET_OFFSET, 2, H, W, off};
+  bnn_detection d[8];
+  int n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, d, 8);
+  CHECK(n == 2, "%d detections", n);
+  if (n >= 2) {
+    CHECK(d[0].cls == 0 && d[1].cls == 1 && d[0].score > d[1].score, "order");
+    CHECK(near(d[0].score, 1.0f / (1.0f + expf(-2.0f))), "score %g", d[0].score);
+    /* centre: input x 4 * 3.5 + 1.5 = 15.5, y 4 * 3.75 + 1.5 = 16.5; size 8 x 12 input pixels;
+     * edges: centre + 0.5 - size / 2 */
+    CHECK(near(d[0].x, 12.0f) && near(d[0].y, 11.0f) && near(d[0].w, 8.0f) && near(d[0].h, 12.0f),
+          "box %g %g %g %g", d[0].x, d[0].y, d[0].w, d[0].h);
+  }
+  /* through a crop: scale 2 */
+  bnn_crop crop = {10.0f, 20.0f, 128.0f, 64};
+  n = bnn_decode_detections(&oc, &os, &oo, 4, &crop, 0.3f, d, 1);
+  CHECK(n == 1 && d[0].cls == 0, "max_det 1: %d", n);
+  if (n == 1) {
+    float cx = 10 + (15.5f + 0.5f) * 2 - 0.5f;
+    CHECK(near(d[0].x, cx + 0.5f - 8.0f) && near(d[0].w, 16.0f) && near(d[0].h, 24.0f), "cropped box %g %g %g",
+          d[0].x, d[0].w, d[0].h);
+  }
+  /* a lower threshold finds the third peak; max_det 0 finds nothing */
+  n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.01f, d, 8);
+  CHECK(n == 3 && d[2].cls == 1, "threshold 0.01: %d", n);
+  CHECK(bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, d, 0) == 0, "max_det 0");
+}
+
+int main(void) {
+  test_points();
+  test_classmap();
+  test_detections();
+  return test_result("test_decode");
+}

@@ -1,0 +1,59 @@
+# training/check_parity.py: trainer/engine parity for a real model: runs a .bnn through the
+# engine (ctypes) and its binary checkpoint through torch on val images, compares the logits.
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from data import KeypointSet, default_data_root  # noqa: E402
+from engine import ISA, Engine, isa_supported  # noqa: E402
+from evaluate import resize_inputs  # noqa: E402
+from train import model_from_ckpt  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="engine vs torch on a shipped model")
+    ap.add_argument("bnn")
+    ap.add_argument("ckpt", help="the binary checkpoint the .bnn was exported from")
+    ap.add_argument("--n", type=int, default=20, help="val images")
+    ap.add_argument("--tol", type=float, default=0.05, help="max abs logit difference")
+    ap.add_argument("--data-root", default=None)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    model, ck = model_from_ckpt(a.ckpt)
+    model.eval()
+    ds = KeypointSet(ck["task"], "val", a.data_root or default_data_root(), a.n)
+    x = resize_inputs(ds.images, model.cfg["size"])
+    with torch.no_grad():
+        ref = [r.numpy() for r in model(x) if r is not None]
+    ok = True
+    for isa in [k for k in ISA if k != "auto" and isa_supported(k)]:
+        eng = Engine(a.bnn, threads=1, isa=isa)
+        diffs, mism, maps = [], 0, 0
+        for i in range(len(ds)):
+            outs = eng.run(x[i].permute(1, 2, 0).numpy())
+            for (kind, o), r in zip(outs, ref):
+                d = np.abs(o - r[i])
+                diffs.append(float(d.max()))
+                if kind == 1:
+                    am = o.reshape(o.shape[0], -1).argmax(1)
+                    ar = r[i].reshape(r.shape[1], -1).argmax(1)
+                    mism += int((am != ar).sum())
+                    maps += o.shape[0]
+        eng.close()
+        arr = np.array(diffs)
+        print(f"{isa}: {len(ds)} images, max abs logit diff {arr.max():.3g} "
+              f"(median per image/output {np.median(arr):.3g}), argmax differs in {mism} of "
+              f"{maps} maps")
+        if arr.max() > a.tol or mism > 0.01 * maps:
+            ok = False
+    print("parity", "OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,370 @@
+# training/export_bnn.py: writes a .bnn file (docs/model-format.md, version 1) from a binary
+# checkpoint of train.py, and reads one back (read_bnn) for checks and the reference runner.
+import argparse
+import json
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import network  # noqa: E402
+
+MAGIC = b"BNNLM\r\n\x1a"
+OP_CONV, OP_HPM, OP_MAXPOOL2, OP_UPADD, OP_HEAD = 1, 2, 3, 4, 5
+HEAD_HEATMAP, HEAD_SEG = 1, 2
+DT_F32, DT_BITS = 1, 2
+
+DATA_ROOT_META = {"body": "pose-lsp14", "face": "face-68"}
+PART_CLASSES = ["background", "skin", "upper_lip", "lower_lip", "inner_mouth", "eyes", "nose"]
+
+LICENSE = {
+    "body": ("Weights trained on LSPET (Leeds Sports Pose Extended, Johnson & Everingham, "
+             "CVPR 2011; Flickr images, no licence stated, the authors ask for citation): "
+             "research use only, not for commercial use."),
+    "face": ("Weights trained on 300-W annotations of HELEN and AFW (i-bug: provided for "
+             "research purposes only; commercial use, i.e. use in training commercial "
+             "algorithms, is not allowed) and YouTube Faces DB frames with Udacity keypoints "
+             "(terms unknown, treated as research-only): research use only, non-commercial."),
+}
+DATA_TEXT = {
+    "body": "LSPET via axelcarlier/lsp, 9044 train crops (pose-lsp14)",
+    "face": "300-W HELEN train + AFW (Spinkoo/Face-alignement), YouTube Faces frames with "
+            "Udacity 68-point labels (udacity/CVND_Exercises), 2342 train crops (face-68)",
+}
+
+
+class Writer:
+    def __init__(self):
+        self.nodes = []  # (op, in0, in1, params)
+        self.tens = bytearray()
+
+    def node(self, op, in0=-1, in1=-1, params=()):
+        p = list(params) + [0] * (9 - len(params))
+        self.nodes.append((op, in0, in1, p))
+        return len(self.nodes)
+
+    def f32(self, arr, dims=None):
+        a = np.ascontiguousarray(np.asarray(arr, dtype=np.float32))
+        if not np.all(np.isfinite(a)):
+            raise ValueError("non-finite value in tensor")
+        self._rec(DT_F32, dims or a.shape, a.tobytes())
+
+    def bits(self, w):
+        """W [co, ci, 3, 3] -> packed sign bits, bit j = (ky * 3 + kx) * ci + c, LSB first,
+        each output channel padded to ceil(9 ci / 8) bytes."""
+        w = np.asarray(w, dtype=np.float32)
+        co, ci, kh, kw = w.shape
+        b = (w >= 0).transpose(0, 2, 3, 1).reshape(co, kh * kw * ci).astype(np.uint8)
+        packed = np.packbits(b, axis=1, bitorder="little")
+        assert packed.shape[1] == (kh * kw * ci + 7) // 8
+        self._rec(DT_BITS, (co, ci, kh, kw), packed.tobytes())
+
+    def _rec(self, dtype, dims, data):
+        dims = list(dims)
+        nd = len(dims)
+        assert 1 <= nd <= 4
+        self.tens += struct.pack("<II4IQ", dtype, nd, *(dims + [1] * (4 - nd)), len(data))
+        self.tens += data
+        self.tens += b"\0" * ((-len(data)) % 4)
+
+    def grph(self):
+        out = bytearray(struct.pack("<I", len(self.nodes)))
+        for op, in0, in1, p in self.nodes:
+            out += struct.pack("<Iii9i", op, in0, in1, *p)
+        return bytes(out)
+
+
+def meta_text(meta):
+    lines = []
+    for k, v in meta.items():
+        v = str(v)
+        assert "\n" not in v and "=" not in k and k
+        lines.append(f"{k}={v}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def assemble(meta, grph, tens):
+    secs = [(b"META", meta_text(meta)), (b"GRPH", grph), (b"TENS", bytes(tens))]
+    body = bytearray()
+    for tag, payload in secs:
+        body += tag + struct.pack("<IQ", zlib.crc32(payload) & 0xFFFFFFFF, len(payload))
+        body += payload
+        body += b"\0" * ((-len(payload)) % 16)
+    size = 32 + len(body)
+    hdr = MAGIC + struct.pack("<IIQI", 1, 32, size, len(secs))
+    hdr += struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF)
+    assert len(hdr) == 32
+    return bytes(hdr + body)
+
+
+def _np(t):
+    return t.detach().float().cpu().numpy()
+
+
+def bn_params(bn, shift=None):
+    beta = _np(bn.bias)
+    if shift is not None:
+        beta = beta - _np(shift)  # sign(BN(x) - s) == sign(BN'(x)) with beta' = beta - s
+    return [_np(bn.weight), beta, _np(bn.running_mean), _np(bn.running_var)]
+
+
+def write_hpm(w, blk, src):
+    for c in blk.binconvs():
+        for t in bn_params(c.bn, c.shift):
+            w.f32(t)
+        wt = _np(c.weight)
+        w.bits(wt)
+        w.f32(np.abs(wt).mean(axis=(1, 2, 3)))
+    if blk.skip is not None:
+        w.f32(_np(blk.skip.weight))
+        w.f32(_np(blk.skip.bias))
+    return w.node(OP_HPM, src, -1, (blk.cin, blk.cout))
+
+
+def write_head(w, head, src, kind):
+    for t in bn_params(head.bn):
+        w.f32(t)
+    w.f32(_np(head.conv.weight))
+    w.f32(_np(head.conv.bias))
+    return w.node(OP_HEAD, src, -1, (head.conv.in_channels, head.conv.out_channels, kind))
+
+
+def build_file(model, meta):
+    """The .bnn bytes of a binary HGNet with META dict meta."""
+    if not model.cfg["binary"]:
+        raise ValueError("export_bnn needs a binary network (recipe binary or scratch)")
+    w = Writer()
+    st = model.stem
+    w.f32(_np(st.weight))
+    w.f32(_np(st.bias))
+    for t in bn_params(model.stem_bn):
+        w.f32(t)
+    f = model.cfg["width"]
+    n = w.node(OP_CONV, 0, -1, (7, 2, 3, 3, f // 4, 1))
+    n = write_hpm(w, model.b1, n)
+    n = w.node(OP_MAXPOOL2, n)
+    n = write_hpm(w, model.b2, n)
+    n = write_hpm(w, model.b3, n)
+
+    def hg(h, x):
+        up1 = write_hpm(w, h.up1, x)
+        low = w.node(OP_MAXPOOL2, x)
+        low = write_hpm(w, h.low1, low)
+        if isinstance(h.low2, network.Hourglass):
+            low = hg(h.low2, low)
+        else:
+            low = write_hpm(w, h.low2, low)
+        low = write_hpm(w, h.low3, low)
+        return w.node(OP_UPADD, up1, low)
+
+    n = hg(model.hg, n)
+    n = write_hpm(w, model.b4, n)
+    if model.head is not None:
+        write_head(w, model.head, n, HEAD_HEATMAP)
+    if model.seg is not None:
+        write_head(w, model.seg, n, HEAD_SEG)
+    return assemble(meta, w.grph(), w.tens)
+
+
+def default_meta(task, name, cfg, data_root=None, description=None):
+    meta = {"task": task, "name": name, "input_size": cfg["size"], "output_stride": 4,
+            "crop_scale": 1.3 if task == "body" else 1.4, "mean": "0,0,0", "std": "1,1,1",
+            "bn_eps": "1e-05"}
+    kp = None
+    if data_root:
+        mp = os.path.join(data_root, DATA_ROOT_META[task], "meta.json")
+        if os.path.exists(mp):
+            with open(mp) as fh:
+                kp = json.load(fh)
+    if cfg.get("points", 0) > 0:
+        names = kp["keypoints"] if kp else [f"p{i:02d}" for i in range(cfg["points"])]
+        if len(names) != cfg["points"]:
+            names = [f"p{i:02d}" for i in range(cfg["points"])]
+        meta["points"] = ",".join(names)
+        if kp and kp.get("skeleton") and len(kp["keypoints"]) == cfg["points"]:
+            meta["skeleton"] = ",".join(f"{a}-{b}" for a, b in kp["skeleton"])
+    if cfg.get("parts", 0) > 0:
+        cl = PART_CLASSES if cfg["parts"] == len(PART_CLASSES) else \
+            ["background"] + [f"c{i}" for i in range(1, cfg["parts"])]
+        meta["classes"] = ",".join(cl)
+    if task in LICENSE:
+        meta["license"] = LICENSE[task]
+        meta["data"] = DATA_TEXT[task]
+    bm, rm = network.count_macs(cfg)
+    meta["description"] = description or (
+        f"binarized hourglass (HPM blocks, Bulat & Tzimiropoulos ICCV 2017), S={cfg['size']} "
+        f"F={cfg['width']} D={cfg['depth']}, {bm / 1e9:.3f} G binary MACs")
+    return meta
+
+
+# ---------------------------------------------------------------- reading back
+
+def read_bnn(data):
+    """Parse and check a .bnn file: returns (meta dict, nodes list, tensor list). Each node is
+    (op, in0, in1, params); tensors are numpy arrays (f32) or (bits uint8 [co, rowbytes],
+    dims) tuples, in file order."""
+    if isinstance(data, str):
+        with open(data, "rb") as fh:
+            data = fh.read()
+    assert data[:8] == MAGIC, "magic"
+    ver, hs, fsize, nsec, crc = struct.unpack_from("<IIQII", data, 8)
+    assert ver == 1 and hs == 32 and fsize == len(data), "header"
+    assert zlib.crc32(data[:28]) & 0xFFFFFFFF == crc, "header crc"
+    off = 32
+    secs = {}
+    for _ in range(nsec):
+        tag = data[off:off + 4]
+        pcrc, psize = struct.unpack_from("<IQ", data, off + 4)
+        payload = data[off + 16:off + 16 + psize]
+        assert len(payload) == psize and zlib.crc32(payload) & 0xFFFFFFFF == pcrc, tag
+        secs[tag] = payload
+        off += 16 + psize + (-psize) % 16
+    assert off == len(data), "trailing bytes"
+    meta = {}
+    for line in secs[b"META"].decode("utf-8").splitlines():
+        k, v = line.split("=", 1)
+        meta[k] = v
+    g = secs[b"GRPH"]
+    (nn_,) = struct.unpack_from("<I", g, 0)
+    nodes = [struct.unpack_from("<Iii9i", g, 4 + 48 * i) for i in range(nn_)]
+    nodes = [(r[0], r[1], r[2], list(r[3:])) for r in nodes]
+    assert len(g) == 4 + 48 * nn_
+    t = secs[b"TENS"]
+    tens = []
+    o = 0
+    while o < len(t):
+        dtype, nd, d0, d1, d2, d3, nb = struct.unpack_from("<II4IQ", t, o)
+        o += 32
+        dims = [d0, d1, d2, d3][:nd]
+        raw = t[o:o + nb]
+        o += nb + (-nb) % 4
+        if dtype == DT_F32:
+            tens.append(np.frombuffer(raw, np.float32).reshape(dims))
+        else:
+            co, ci = dims[0], dims[1]
+            tens.append((np.frombuffer(raw, np.uint8).reshape(co, (9 * ci + 7) // 8), dims))
+    return meta, nodes, tens
+
+
+def unpack_bits(packed, dims):
+    """Packed sign bits -> +-1 float weights [co, ci, 3, 3] (inverse of Writer.bits)."""
+    co, ci, kh, kw = dims
+    b = np.unpackbits(packed, axis=1, bitorder="little")[:, :kh * kw * ci]
+    w = b.reshape(co, kh, kw, ci).transpose(0, 3, 1, 2).astype(np.float32) * 2 - 1
+    return w
+
+
+def run_reference(path_or_bytes, x):
+    """Runs a .bnn file in torch straight from its tensors, with the engine's semantics
+    (sign(BN(x)) as a folded threshold compare, -1 padding, integer XNOR sums): an
+    independent check of the exporter. x: N x 3 x S x S. Returns the list of outputs."""
+    import torch.nn.functional as F
+    meta, nodes, tens = read_bnn(path_or_bytes)
+    eps = float(meta.get("bn_eps", "1e-5"))
+    it = iter(tens)
+    vals = {0: x.float()}
+    outs = []
+
+    def bn_sign(v, g, b, m, var):
+        g, b, m, var = (torch.from_numpy(np.array(a, np.float64)) for a in (g, b, m, var))
+        sd = torch.sqrt(var + eps)
+        vv = v.double()
+        pos = torch.where(g > 0, torch.ones_like(g), -torch.ones_like(g))
+        gs = torch.where(g == 0, torch.ones_like(g), g)
+        t = m - b * sd / gs
+        ge = vv >= t.view(1, -1, 1, 1)
+        le = vv <= t.view(1, -1, 1, 1)
+        s = torch.where(pos.view(1, -1, 1, 1) > 0, ge, le).double() * 2 - 1
+        const = torch.where(b >= 0, torch.ones_like(b), -torch.ones_like(b)).view(1, -1, 1, 1)
+        s = torch.where((g == 0).view(1, -1, 1, 1), const.expand_as(s), s)
+        return s
+
+    for i, (op, in0, in1, p) in enumerate(nodes, start=1):
+        a = vals[in0]
+        if op == OP_CONV:
+            k, stride, pad, cin, cout, bnr = p[:6]
+            w, bias = next(it), next(it)
+            y = F.conv2d(a, torch.from_numpy(w.copy()), torch.from_numpy(bias.copy()),
+                         stride=stride, padding=pad)
+            if bnr:
+                g, b, m, v = (torch.from_numpy(next(it).copy()) for _ in range(4))
+                y = F.relu((y - m.view(1, -1, 1, 1)) / torch.sqrt(v.view(1, -1, 1, 1) + eps)
+                           * g.view(1, -1, 1, 1) + b.view(1, -1, 1, 1))
+            vals[i] = y
+        elif op == OP_HPM:
+            cin, cout = p[:2]
+            ys = []
+            h = a
+            for _ in range(3):
+                g, b, m, v = next(it), next(it), next(it), next(it)
+                packed, dims = next(it)
+                alpha = next(it)
+                s = bn_sign(h, g, b, m, v)
+                s = F.pad(s, (1, 1, 1, 1), value=-1.0)
+                wb = torch.from_numpy(unpack_bits(packed, dims)).double()
+                acc = F.conv2d(s, wb)  # exact integers
+                h = F.relu(acc.float() * torch.from_numpy(alpha.copy()).view(1, -1, 1, 1))
+                ys.append(h)
+            y = torch.cat(ys, 1)
+            if cin != cout:
+                sw, sb = next(it), next(it)
+                y = y + F.conv2d(a, torch.from_numpy(sw.copy()), torch.from_numpy(sb.copy()))
+            else:
+                y = y + a
+            vals[i] = y
+        elif op == OP_MAXPOOL2:
+            vals[i] = F.max_pool2d(a, 2)
+        elif op == OP_UPADD:
+            vals[i] = a + F.interpolate(vals[in1], scale_factor=2, mode="nearest")
+        elif op == OP_HEAD:
+            g, b, m, v = (torch.from_numpy(next(it).copy()) for _ in range(4))
+            w, bias = next(it), next(it)
+            y = F.relu((a - m.view(1, -1, 1, 1)) / torch.sqrt(v.view(1, -1, 1, 1) + eps)
+                       * g.view(1, -1, 1, 1) + b.view(1, -1, 1, 1))
+            y = F.conv2d(y, torch.from_numpy(w.copy()), torch.from_numpy(bias.copy()))
+            vals[i] = y
+            outs.append(y)
+        else:
+            raise ValueError(f"op {op}")
+    rest = list(it)
+    assert not rest, f"{len(rest)} tensors left over"
+    return outs
+
+
+def main(argv=None):
+    from train import model_from_ckpt, PRESETS
+    from data import default_data_root
+    ap = argparse.ArgumentParser(description="binary checkpoint -> .bnn")
+    ap.add_argument("ckpt")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--name", default=None, help="META name (default: the checkpoint preset)")
+    ap.add_argument("--data-root", default=None)
+    ap.add_argument("--check", action="store_true",
+                    help="run the file through the reference runner and compare with torch")
+    args = ap.parse_args(argv)
+    model, ck = model_from_ckpt(args.ckpt)
+    model.eval()
+    task = ck.get("task") or PRESETS[ck["preset"]]["task"]
+    name = args.name or ck.get("preset", "model")
+    meta = default_meta(task, name, model.cfg, args.data_root or default_data_root())
+    meta["description"] += f"; recipe {ck.get('recipe')}, epoch {ck.get('epoch', 0):.1f}"
+    blob = build_file(model, meta)
+    with open(args.out, "wb") as fh:
+        fh.write(blob)
+    print(f"wrote {args.out}: {len(blob)} bytes")
+    if args.check:
+        torch.manual_seed(0)
+        x = torch.rand(2, 3, model.cfg["size"], model.cfg["size"])
+        with torch.no_grad():
+            ref = model(x)
+        outs = run_reference(blob, x)
+        for a, b in zip([r for r in ref if r is not None], outs):
+            print(f"reference runner vs torch: max abs diff {float((a - b).abs().max()):.3g}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+# training/smoke_test.py: quick end-to-end check of the trainer (meson suite 'training'):
+# loads a handful of real images, trains twin and binary nets a few steps, exports a .bnn.
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import network  # noqa: E402
+from data import Augmenter, KeypointSet  # noqa: E402
+from export_bnn import build_file, default_meta, read_bnn, run_reference  # noqa: E402
+
+
+def data_root():
+    for cand in (os.environ.get("BNN_DATA"), os.path.join(HERE, "..", "..", "shared", "data"),
+                 "/work/shared/data"):
+        if cand and os.path.isdir(os.path.join(cand, "pose-lsp14")):
+            return os.path.normpath(cand)
+    return None
+
+
+def train_steps(net, aug, ds, steps, lr, rng):
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    losses = []
+    idx = torch.arange(8)
+    for _ in range(steps):
+        x, tgt, valid, _, _ = aug(ds.images[idx], ds.points[idx], ds.visible[idx],
+                                  flip_perm=ds.flip_perm, rng=rng, train=True)
+        hm, _ = net(x)
+        loss = F.binary_cross_entropy_with_logits(hm, tgt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    return losses
+
+
+def main():
+    t0 = time.time()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    root = data_root()
+    if root is None:
+        print("SKIP: no data directory (../shared/data)")
+        return 77
+    ds = KeypointSet("body", "train", root, limit=16)
+    assert ds.images.shape == (16, 160, 160, 3) and ds.points.shape == (16, 14, 2)
+    assert ds.visible.any(), "no visible joint in the first 16 images"
+    cfg = dict(size=64, width=32, depth=2, points=14, parts=0)
+    aug = Augmenter(cfg["size"], "body", rot=10, scale=(0.9, 1.1), trunc=0.0, jitter=0.1)
+    rng = np.random.default_rng(0)
+    ok = True
+    for binary, steps in ((False, 30), (True, 30)):
+        # the binary net carries the AdaBin-style shift, so the export checks its folding
+        net = network.build(dict(cfg, binary=binary, shift=binary))
+        losses = train_steps(net, aug, ds, steps, 3e-3, rng)
+        first, last = np.mean(losses[:3]), np.mean(losses[-5:])
+        kind = "binary" if binary else "twin"
+        print(f"{kind}: loss {first:.4f} -> {last:.4f} over {steps} steps")
+        if not (np.isfinite(last) and last < 0.5 * first):
+            print(f"FAIL: {kind} loss did not fall enough")
+            ok = False
+    # export the binary net and run the file through the reference runner
+    net.eval()
+    shifts = max(float(c.shift.abs().max()) for c in net.binconvs())
+    print(f"largest learned shift {shifts:.3g}")
+    assert shifts > 0, "shift parameters did not train"
+    blob = build_file(net, default_meta("body", "smoke", dict(cfg), root))
+    meta, nodes, _ = read_bnn(blob)
+    assert meta["points"].split(",")[0] == "right_ankle" and len(nodes) == 5 + (5 * 2 + 1) + 2  # stem b1 pool b2 b3, HG(2), b4 head
+    x = torch.rand(2, 3, cfg["size"], cfg["size"])
+    with torch.no_grad():
+        hm, _ = net(x)
+    d = float((run_reference(blob, x)[0] - hm).abs().max())
+    print(f"export: {len(blob)} bytes, reference runner vs torch max abs diff {d:.3g}")
+    if not d < 1e-3:
+        print("FAIL: exported file does not reproduce the torch net")
+        ok = False
+    print(f"smoke test {'passed' if ok else 'FAILED'} in {time.time() - t0:.1f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
