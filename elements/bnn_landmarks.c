@@ -136,6 +136,7 @@ typedef struct {
   guint64 qos_skipped;
   GstClockTime proc_ema; /* object lock */
   GstClockTime reported_latency; /* object lock */
+  gint64 latency_posted_at;      /* object lock, monotonic us */
 } GstBnnLandmarks;
 
 typedef struct {
@@ -334,18 +335,8 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
     }
     in->vx = in->vy = 0.0f;
     if (best >= 0) {
-      const InstResult *pi = &prev->inst[best];
       matched[best] = TRUE;
-      in->track_id = pi->track_id;
-      if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (prev->pts)
-          && pts > prev->pts) {
-        const float dt = (float) (pts - prev->pts) / (float) GST_SECOND;
-        const float lim = 4.0f * (float) MAX (W, H);
-        in->vx = CLAMP ((in->bbox[0] + in->bbox[2] / 2 - pi->bbox[0] - pi->bbox[2] / 2) / dt,
-            -lim, lim);
-        in->vy = CLAMP ((in->bbox[1] + in->bbox[3] / 2 - pi->bbox[1] - pi->bbox[3] / 2) / dt,
-            -lim, lim);
-      }
+      in->track_id = prev->inst[best].track_id;
     } else {
       in->track_id = ++self->next_track_id;
     }
@@ -364,6 +355,19 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
       s->last_seq = seq;
       if (!points_box (in->pts, K, min_conf, W, H, in->bbox))
         memcpy (in->bbox, regions[r].box, sizeof in->bbox);
+    }
+
+    /* speed of the (smoothed) box centre since the subject's previous result: frames
+     * without their own inference are moved by it */
+    if (best >= 0 && GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (prev->pts)
+        && pts > prev->pts) {
+      const InstResult *pi = &prev->inst[best];
+      const float dt = (float) (pts - prev->pts) / (float) GST_SECOND;
+      const float lim = 4.0f * (float) MAX (W, H);
+      in->vx = CLAMP ((in->bbox[0] + in->bbox[2] / 2 - pi->bbox[0] - pi->bbox[2] / 2) / dt,
+          -lim, lim);
+      in->vy = CLAMP ((in->bbox[1] + in->bbox[3] / 2 - pi->bbox[1] - pi->bbox[3] / 2) / dt,
+          -lim, lim);
     }
 
     /* points stay inside the frame; visibility from the confidence */
@@ -811,6 +815,7 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->proc_ema = 0;
   self->reported_latency = 0;
+  self->latency_posted_at = 0;
   GST_OBJECT_UNLOCK (self);
 
   if (self->async) {
@@ -852,16 +857,21 @@ gst_bnn_landmarks_set_info (GstVideoFilter * filter, GstCaps * incaps,
   return TRUE;
 }
 
+/* Smooths the processing time; posts a latency message when it is first known and
+ * then when it moved by more than a quarter (and 1 ms), at most every 2 seconds. */
 static void
 update_latency (GstBnnLandmarks * self, GstClockTime spent)
 {
   gboolean post = FALSE;
+  const gint64 now = g_get_monotonic_time ();
   GST_OBJECT_LOCK (self);
-  self->proc_ema = self->proc_ema ? (3 * self->proc_ema + spent) / 4 : spent;
+  self->proc_ema = self->proc_ema ? (7 * self->proc_ema + spent) / 8 : spent;
   const GstClockTime rep = self->reported_latency;
   const GstClockTime diff = self->proc_ema > rep ? self->proc_ema - rep : rep - self->proc_ema;
-  if ((rep == 0 && self->proc_ema > 0) || diff > MAX (rep / 4, GST_MSECOND)) {
+  if ((rep == 0 && self->proc_ema > 0) || (diff > MAX (rep / 4, GST_MSECOND)
+          && now - self->latency_posted_at >= 2 * G_USEC_PER_SEC)) {
     self->reported_latency = self->proc_ema;
+    self->latency_posted_at = now;
     post = TRUE;
   }
   GST_OBJECT_UNLOCK (self);

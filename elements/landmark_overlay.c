@@ -318,7 +318,7 @@ gst_landmark_overlay_class_init (GstLandmarkOverlayClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
   const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_PLAYING | GST_PARAM_CONTROLLABLE;
+      GST_PARAM_MUTABLE_PLAYING;
 
   GST_DEBUG_CATEGORY_INIT (landmark_overlay_debug, "landmarkoverlay", 0,
       "landmark overlay");

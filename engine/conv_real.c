@@ -121,6 +121,7 @@ static void conv_rows(void *ctx, int y0, int y1, int tid) {
   if (L->direct) {
     n->gemm(&L->gw, (int)((size_t)(y1 - y0) * W), L->in0 + (size_t)y0 * W * L->ic, (size_t)L->ic,
             L->out + (size_t)y0 * W * L->c, (size_t)L->c);
+    if (L->pack_next) bnn_hpm_pack_input_rows(L->pack_next, y0, y1);
     return;
   }
   float *col = n->scratch[tid];
@@ -129,6 +130,7 @@ static void conv_rows(void *ctx, int y0, int y1, int tid) {
     im2col_row(L, y, col);
     n->gemm(&L->gw, L->w, col, K, L->out + (size_t)y * W * L->c, (size_t)L->c);
   }
+  if (L->pack_next) bnn_hpm_pack_input_rows(L->pack_next, y0, y1);
 }
 
 void bnn_conv_run(bnn_layer *L) { bnn_pool_run(L->net->pool, L->h, L->work[0], conv_rows, L); }

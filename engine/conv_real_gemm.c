@@ -15,9 +15,10 @@
 #include <immintrin.h>
 #define MR 8
 
-static inline __attribute__((always_inline)) void tile(const int R, const bnn_gemm_w *g,
-                                                       const float *A, size_t lda, int j,
-                                                       float *C, size_t ldc, int nvalid) {
+/* R rows x NV vectors of 16 channels (NV = 1 when the panel holds at most 16 valid channels) */
+static inline __attribute__((always_inline)) void tile_nv(const int R, const int NV, const bnn_gemm_w *g,
+                                                          const float *A, size_t lda, int j, float *C,
+                                                          size_t ldc, int nvalid) {
   const int K = g->K;
   const float *B = g->B + (size_t)j * K * NR;
   __m512 c[MR][2];
@@ -27,11 +28,12 @@ static inline __attribute__((always_inline)) void tile(const int R, const bnn_ge
     c[r][1] = bi1;
   }
   for (int k = 0; k < K; k++) {
-    const __m512 w0 = _mm512_load_ps(B + (size_t)k * NR), w1 = _mm512_load_ps(B + (size_t)k * NR + 16);
+    const __m512 w0 = _mm512_load_ps(B + (size_t)k * NR);
+    const __m512 w1 = NV == 2 ? _mm512_load_ps(B + (size_t)k * NR + 16) : w0;
     for (int r = 0; r < R; r++) {
       const __m512 x = _mm512_set1_ps(A[(size_t)r * lda + k]);
       c[r][0] = _mm512_fmadd_ps(x, w0, c[r][0]);
-      c[r][1] = _mm512_fmadd_ps(x, w1, c[r][1]);
+      if (NV == 2) c[r][1] = _mm512_fmadd_ps(x, w1, c[r][1]);
     }
   }
   const __mmask16 m0 = nvalid >= 16 ? 0xffff : (__mmask16)((1u << nvalid) - 1);
@@ -46,22 +48,22 @@ static inline __attribute__((always_inline)) void tile(const int R, const bnn_ge
   }
   for (int r = 0; r < R; r++) {
     float *cr = C + (size_t)r * ldc;
-    __m512 v0 = c[r][0], v1 = c[r][1];
-    if (g->scale) {
-      v0 = _mm512_add_ps(_mm512_mul_ps(v0, sc0), sh0);
-      v1 = _mm512_add_ps(_mm512_mul_ps(v1, sc1), sh1);
+    for (int h = 0; h < NV; h++) {
+      __m512 v = c[r][h];
+      if (g->scale) v = _mm512_add_ps(_mm512_mul_ps(v, h ? sc1 : sc0), h ? sh1 : sh0);
+      if (g->relu) v = _mm512_max_ps(v, zero); /* NaN -> 0, -0 -> +0: as v > 0 ? v : 0 */
+      const __mmask16 m = h ? m1 : m0;
+      if (g->accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, cr + 16 * h), v);
+      _mm512_mask_storeu_ps(cr + 16 * h, m, v);
     }
-    if (g->relu) {
-      v0 = _mm512_max_ps(v0, zero); /* NaN -> 0, -0 -> +0: as v > 0 ? v : 0 */
-      v1 = _mm512_max_ps(v1, zero);
-    }
-    if (g->accumulate) {
-      v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
-      v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
-    }
-    _mm512_mask_storeu_ps(cr, m0, v0);
-    _mm512_mask_storeu_ps(cr + 16, m1, v1);
   }
+}
+
+static inline __attribute__((always_inline)) void tile(const int R, const bnn_gemm_w *g,
+                                                       const float *A, size_t lda, int j,
+                                                       float *C, size_t ldc, int nvalid) {
+  if (nvalid > 16) tile_nv(R, 2, g, A, lda, j, C, ldc, nvalid);
+  else tile_nv(R, 1, g, A, lda, j, C, ldc, nvalid);
 }
 
 #elif defined(__AVX2__) && defined(__FMA__)

@@ -38,6 +38,7 @@ void bnn_net_free(bnn_net *n) {
 }
 
 bnn_isa bnn_net_isa(const bnn_net *n) { return n->isa; }
+size_t bnn_net_memory_bytes(const bnn_net *n) { return n ? n->bytes_allocated : 0; }
 float *bnn_net_input(bnn_net *n) { return n->input; }
 
 static const char *op_label(int op) {
@@ -201,6 +202,16 @@ bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err,
     n->stats[i].label = L->label;
     n->stats[i].binary_macs = nd->binary_macs;
     n->stats[i].real_macs = nd->real_macs;
+  }
+  /* pack fusion: an HPM block whose input is the result of the layer just before it gets its
+   * first packed image from that layer's row passes (same rows, same split, same bits) */
+  for (int i = 1; i < n->n_layers; i++) {
+    bnn_layer *L = &n->layers[i], *P = &n->layers[i - 1];
+    if (L->op == BNN_OP_HPM && L->node->in0 == P->id && P->op != BNN_OP_HEAD) {
+      P->pack_next = L;
+      L->packed_by_prev = 1;
+      P->work[P->op == BNN_OP_HPM ? 3 : 0] += L->work[0];
+    }
   }
   for (int j = 0; j < 3; j++)
     if (pkw[j] && (n->pk[j] = bnn_net_alloc(n, pkw[j] * sizeof(uint64_t))) == NULL)

@@ -91,13 +91,16 @@ static void pack_rows(const bnn_net *n, const bnn_bconv *b, const float *src, si
                dst + ((size_t)(y + 1) * (W + 2) + 1) * b->cw, b->cw, W);
 }
 
-/* phase 0: borders of the three packed images, sign bits of x */
+void bnn_hpm_pack_input_rows(bnn_layer *L, int y0, int y1) {
+  const bnn_net *n = L->net;
+  zero_border(n->pk[0], L->h, L->w, L->bc[0].cw, y0, y1);
+  pack_rows(n, &L->bc[0], L->in0, (size_t)L->ic, L->w, n->pk[0], y0, y1);
+}
+
+/* phase 0: sign bits of x into P1 (skipped when the previous layer did it) */
 static void phase_pack(void *ctx, int y0, int y1, int tid) {
   (void)tid;
-  bnn_layer *L = ctx;
-  const bnn_net *n = L->net;
-  for (int j = 0; j < 3; j++) zero_border(n->pk[j], L->h, L->w, L->bc[j].cw, y0, y1);
-  pack_rows(n, &L->bc[0], L->in0, (size_t)L->ic, L->w, n->pk[0], y0, y1);
+  bnn_hpm_pack_input_rows(ctx, y0, y1);
 }
 
 /* phase j = 1, 2: binary conv j - 1 into its concat slot, then the sign bits of those rows
@@ -110,11 +113,15 @@ static void conv_rows(bnn_layer *L, int j, int y0, int y1) {
                  L->out + (size_t)slot_num[j] * L->c / 4, (size_t)L->c, y0, y1);
 }
 
+/* phase 1 also zeroes the borders of P2 and P3: nobody reads them during this pass */
 static void phase_conv1(void *ctx, int y0, int y1, int tid) {
   (void)tid;
   bnn_layer *L = ctx;
+  const bnn_net *n = L->net;
+  zero_border(n->pk[1], L->h, L->w, L->bc[1].cw, y0, y1);
+  zero_border(n->pk[2], L->h, L->w, L->bc[2].cw, y0, y1);
   conv_rows(L, 0, y0, y1);
-  pack_rows(L->net, &L->bc[1], L->out, (size_t)L->c, L->w, L->net->pk[1], y0, y1);
+  pack_rows(n, &L->bc[1], L->out, (size_t)L->c, L->w, n->pk[1], y0, y1);
 }
 
 static void phase_conv2(void *ctx, int y0, int y1, int tid) {
@@ -139,19 +146,13 @@ static void phase_conv3_skip(void *ctx, int y0, int y1, int tid) {
     size_t cnt = (size_t)(y1 - y0) * W * L->c;
     for (size_t i = 0; i < cnt; i++) o[i] = o[i] + x[i];
   }
+  if (L->pack_next) bnn_hpm_pack_input_rows(L->pack_next, y0, y1);
 }
 
 void bnn_hpm_run(bnn_layer *L) {
   bnn_pool *p = L->net->pool;
-  bnn_pool_run(p, L->h, L->work[0], phase_pack, L);
+  if (!L->packed_by_prev) bnn_pool_run(p, L->h, L->work[0], phase_pack, L);
   bnn_pool_run(p, L->h, L->work[1], phase_conv1, L);
   bnn_pool_run(p, L->h, L->work[2], phase_conv2, L);
   bnn_pool_run(p, L->h, L->work[3], phase_conv3_skip, L);
-}
-
-/* TEMP for profiling */
-void bnn_hpm_phase(bnn_layer *L, int ph);
-void bnn_hpm_phase(bnn_layer *L, int ph) {
-  bnn_task_fn f[4] = {phase_pack, phase_conv1, phase_conv2, phase_conv3_skip};
-  f[ph](L, 0, L->h, 0);
 }

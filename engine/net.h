@@ -39,6 +39,11 @@ typedef struct bnn_layer {
   /* HPM */
   bnn_bconv bc[3];
   double work[4]; /* estimated ns of each phase (for the pool's serial cut-off) */
+  /* Pack fusion: when the next layer is an HPM block reading this layer's result, this layer
+   * packs its finished rows into that block's first packed image (pack_next != NULL) and the
+   * block skips its own packing pass (packed_by_prev). */
+  struct bnn_layer *pack_next;
+  int packed_by_prev;
   char label[64];
 } bnn_layer;
 
@@ -71,6 +76,8 @@ void *bnn_net_alloc(struct bnn_net *n, size_t bytes);
 /* Prepare (at create) and run the layers of each kind. prepare returns 0 or -1 (no memory). */
 int bnn_hpm_prepare(struct bnn_net *n, bnn_layer *L);
 void bnn_hpm_run(bnn_layer *L);
+/* Rows [y0, y1) of L's input are final: zero P1's border there and pack them (see pack_next). */
+void bnn_hpm_pack_input_rows(bnn_layer *L, int y0, int y1);
 int bnn_conv_prepare(struct bnn_net *n, bnn_layer *L);
 void bnn_conv_run(bnn_layer *L);
 int bnn_head_prepare(struct bnn_net *n, bnn_layer *L);

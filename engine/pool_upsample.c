@@ -6,7 +6,7 @@ static inline float max2(float a, float b) { return a > b ? a : b; }
 
 static void maxpool_rows(void *ctx, int y0, int y1, int tid) {
   (void)tid;
-  const bnn_layer *L = ctx;
+  bnn_layer *L = ctx;
   const size_t C = (size_t)L->c, W = (size_t)L->w, iW = (size_t)L->iw;
   for (int y = y0; y < y1; y++) {
     const float *restrict r0 = L->in0 + (size_t)(2 * y) * iW * C;
@@ -18,6 +18,7 @@ static void maxpool_rows(void *ctx, int y0, int y1, int tid) {
       for (size_t c = 0; c < C; c++) d[c] = max2(max2(a[c], a[C + c]), max2(b[c], b[C + c]));
     }
   }
+  if (L->pack_next) bnn_hpm_pack_input_rows(L->pack_next, y0, y1);
 }
 
 void bnn_maxpool_run(bnn_layer *L) {
@@ -26,7 +27,7 @@ void bnn_maxpool_run(bnn_layer *L) {
 
 static void upadd_rows(void *ctx, int y0, int y1, int tid) {
   (void)tid;
-  const bnn_layer *L = ctx;
+  bnn_layer *L = ctx;
   const size_t C = (size_t)L->c, W = (size_t)L->w, sW = W / 2;
   for (int y = y0; y < y1; y++) {
     const float *restrict a = L->in0 + (size_t)y * W * C;
@@ -38,6 +39,7 @@ static void upadd_rows(void *ctx, int y0, int y1, int tid) {
       for (size_t c = 0; c < C; c++) d[c] = ax[c] + bx[c];
     }
   }
+  if (L->pack_next) bnn_hpm_pack_input_rows(L->pack_next, y0, y1);
 }
 
 void bnn_upadd_run(bnn_layer *L) {

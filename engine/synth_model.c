@@ -216,6 +216,7 @@ static void bn_write(gen *g, const act *a, float *bn, int zero_gamma) {
     bet[i] = runif(&g->r, -0.2f, 0.2f);
     mea[i] = (float)(a->m[i] + a->s[i] * runif(&g->r, -0.25f, 0.25f));
     float sd = (float)(a->s[i] * runif(&g->r, 0.8f, 1.25f));
+    if (!(sd > 1e-3f)) sd = 1e-3f; /* var > 0 even for a constant channel */
     var[i] = sd * sd;
   }
   for (int k = 0; k < 4; k++) tensor_f32(g, 1, c, 1, 1, 1, bn + (size_t)k * c);

@@ -38,19 +38,20 @@ def main(argv=None):
     fig, axes = plt.subplots(1, ncol, figsize=(4 * ncol, 3.4), dpi=90)
     for recipe, rs in runs:
         ep = [r["epoch"] for r in rs]
-        axes[0].plot(ep, [r["train_loss"] for r in rs], label=recipe)
+        axes[0].plot(ep, [r["train_loss"] for r in rs], label=recipe, marker=".")
         for ax, (key, label, scale) in zip(axes[1:], present):
-            ax.plot(ep, [scale * r["val"].get(key, float("nan")) for r in rs], label=recipe)
+            ax.plot(ep, [scale * r["val"].get(key, float("nan")) for r in rs], label=recipe, marker=".")
             ax.set_title(label)
         if any("dead_total" in r["val"] for r in rs):
-            axes[-1].plot(ep, [r["val"].get("dead_total", 0) for r in rs], label=recipe)
+            axes[-1].plot(ep, [r["val"].get("dead_total", 0) for r in rs], label=recipe, marker=".")
     axes[0].set_title("train loss")
     axes[0].set_yscale("log")
     axes[-1].set_title("dead binary-conv channels (all layers)")
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
     fig.suptitle(a.model)
     fig.tight_layout()
     fig.savefig(out)

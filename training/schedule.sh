@@ -9,6 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # no spin-waiting on a shared machine
 CK=training/checkpoints
 mkdir -p training/runs
 
@@ -32,7 +33,7 @@ step() { # model recipe epochs [extra args...]
 }
 
 step body-lite twin "$BODY_TWIN_EPOCHS"
-step face-lite twin "$FACE_TWIN_EPOCHS"
+step face-lite twin "$FACE_TWIN_EPOCHS" --val-every 4
 step body-lite binary "$BODY_BIN_EPOCHS" --teacher "$CK/body-lite/twin-final.pt"
-step face-lite binary "$FACE_BIN_EPOCHS" --teacher "$CK/face-lite/twin-final.pt"
+step face-lite binary "$FACE_BIN_EPOCHS" --val-every 4 --teacher "$CK/face-lite/twin-final.pt"
 echo "schedule: $(date -Is) all done"

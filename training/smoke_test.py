@@ -5,7 +5,10 @@ import sys
 import time
 
 import numpy as np
-import torch
+
+# libgomp's default spin-waiting wastes the CPU on a shared machine: sleep at barriers
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))

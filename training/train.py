@@ -8,7 +8,10 @@ import sys
 import time
 
 import numpy as np
-import torch
+
+# libgomp's default spin-waiting wastes the CPU on a shared machine: sleep at barriers
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -157,6 +160,8 @@ def main(argv=None):
     ap.add_argument("--resume-dir", default=os.path.join(HERE, "runs"))
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N steps (tests)")
+    ap.add_argument("--val-every", type=int, default=1, help="validate every N epochs (and "
+                    "at the end)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-resume", action="store_true")
     ap.add_argument("--print-every", type=int, default=50)
@@ -292,10 +297,16 @@ def main(argv=None):
         if step % spe == 0 or step == total:
             ep_s = time.time() - ep_t0
             t0 = time.time()
-            val = evaluate_torch(model, vset, task, p["size"], dead=binary)
+            ep_done = step // spe
+            if ep_done % args.val_every == 0 or step == total:
+                val = evaluate_torch(model, vset, task, p["size"], dead=binary)
+            else:
+                val = {}
             rec = dict(epoch=round(step / spe, 3), step=step, time=time.strftime("%Y-%m-%dT%H:%M:%S"),
                        train_loss=round(ep_loss / max(ep_n, 1), 6), lr=cur_lr,
                        epoch_s=round(ep_s, 1), samples_per_s=round(ep_samples / max(ep_s, 1e-6), 1),
+                       min_per_epoch=round(spe * args.batch / max(ep_samples / max(ep_s, 1e-6),
+                                                                  1e-6) / 60, 2),
                        val_s=round(time.time() - t0, 1), val=val)
             with open(log_path, "a") as f:
                 f.write(json.dumps(rec) + "\n")

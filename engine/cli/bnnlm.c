@@ -328,16 +328,17 @@ static int cmd_bench(int argc, char **argv) {
   double gmacs = (double)info->binary_macs / (ms_med * 1e-3) / 1e9;
   printf("model %s (%s), input %dx%d, %d layers, %.3f G binary MACs, %.3f G real MACs, %.2f M params\n",
          mname, info->name, S, S, nl, info->binary_macs * 1e-9, info->real_macs * 1e-9, info->n_params * 1e-6);
-  printf("isa %s, threads %d, %d iterations after %d warm-up runs\n\n", isa_name, threads, iters, warmup);
-  printf("%-36s %9s %6s %9s\n", "layer", "ms(med)", "%", "GMAC/s");
+  printf("isa %s, threads %d, %d iterations after %d warm-up runs, %.1f MiB allocated by the net\n\n", isa_name,
+         threads, iters, warmup, bnn_net_memory_bytes(net) / 1048576.0);
+  printf("%-36s %9s %9s %6s %9s\n", "layer", "ms(med)", "ms(min)", "%", "GMAC/s");
   double *lmed = calloc((size_t)nl + 1, sizeof(double));
   double kind_ms[6] = {0};
   static const char *const kinds[6] = {"", "CONV", "HPM", "MAXPOOL2", "UPADD", "HEAD"};
   for (int l = 0; l < nl && lmed; l++) {
     memcpy(tmp, lt + (size_t)l * iters, sizeof(double) * (size_t)iters);
-    lmed[l] = median(tmp, iters);
+    lmed[l] = median(tmp, iters); /* sorts tmp */
     double macs = (double)(st[l].binary_macs + st[l].real_macs);
-    printf("%-36s %9.3f %6.1f %9.1f\n", st[l].label, lmed[l], 100 * lmed[l] / ms_med,
+    printf("%-36s %9.3f %9.3f %6.1f %9.1f\n", st[l].label, lmed[l], tmp[0], 100 * lmed[l] / ms_med,
            lmed[l] > 0 ? macs / (lmed[l] * 1e-3) / 1e9 : 0.0);
     for (int k = 1; k < 6; k++)
       if (strchr(st[l].label, ' ') && strncmp(strchr(st[l].label, ' ') + 1, kinds[k], strlen(kinds[k])) == 0 &&

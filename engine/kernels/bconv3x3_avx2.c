@@ -163,7 +163,7 @@ void bnn_bconv3x3_avx2(const uint64_t *in, int W, int cw, const uint64_t *w, int
     const int G = (nvalid + 3) / 4;
     /* transposed (tap-paired if C <= 32), nibble-split block: wt[k] = low nibbles of lanes
      * 0..4G-1, then their high nibbles */
-    const int pairs = nbits <= 9 * 32; /* C <= 32: the upper half of every word is 0 */
+    const int pairs = cw == 1 && nbits <= 9 * 32; /* C <= 32: every word's upper half is 0 */
     const int Ke = pairs ? 5 : K;
     for (int k = 0; k < Ke; k++)
       for (int l = 0; l < 4 * G; l++) {

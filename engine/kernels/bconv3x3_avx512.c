@@ -124,7 +124,7 @@ void bnn_bconv3x3_avx512(const uint64_t *in, int W, int cw, const uint64_t *w, i
   for (int o0 = 0; o0 < cout; o0 += B) {
     const int nvalid = cout - o0 < B ? cout - o0 : B;
     const int G = (nvalid + 7) / 8;
-    const int pairs = nbits <= 9 * 32; /* C <= 32: the upper half of every word is 0 */
+    const int pairs = cw == 1 && nbits <= 9 * 32; /* C <= 32: every word's upper half is 0 */
     if (pairs) bnn_transpose_weight_block_pairs(w, o0, nvalid, 8 * G, wt);
     else bnn_transpose_weight_block(w, K, o0, nvalid, 8 * G, wt);
     const tile_fn(*tab)[4] = pairs ? ptiles : tiles;

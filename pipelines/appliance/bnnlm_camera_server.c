@@ -322,17 +322,17 @@ static gboolean rtsp_cleanup(gpointer data) {
 }
 
 static void rtsp_client_closed(GstRTSPClient *client, gpointer data) {
+  const gchar *ip = g_object_get_data(G_OBJECT(client), "bnnlm-peer");
   (void)data;
-  GstRTSPConnection *conn = gst_rtsp_client_get_connection(client);
-  const gchar *ip = conn ? gst_rtsp_connection_get_ip(conn) : NULL;
   log_msg("RTSP client %s left", ip ? ip : "?");
 }
 
 static void rtsp_client_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer data) {
-  (void)server;
-  (void)data;
   GstRTSPConnection *conn = gst_rtsp_client_get_connection(client);
   const gchar *ip = conn ? gst_rtsp_connection_get_ip(conn) : NULL;
+  (void)server;
+  (void)data;
+  g_object_set_data_full(G_OBJECT(client), "bnnlm-peer", g_strdup(ip ? ip : "?"), g_free);
   log_msg("RTSP client %s connected", ip ? ip : "?");
   g_signal_connect(client, "closed", G_CALLBACK(rtsp_client_closed), NULL);
 }
@@ -407,7 +407,8 @@ static gchar *source_description(const Server *srv) {
     /* Ask the camera for the wanted size first (raw or MJPEG), else take what it offers. */
     return g_strdup_printf(
         "v4l2src name=src ! capsfilter caps=\""
-        "video/x-raw,width=%d,height=%d,framerate=%d/1; image/jpeg,width=%d,height=%d,framerate=%d/1; "
+        "video/x-raw,width=%d,height=%d,framerate=%d/1; "
+        "image/jpeg,width=%d,height=%d,framerate=%d/1; "
         "video/x-raw,width=%d,height=%d; image/jpeg,width=%d,height=%d; video/x-raw; image/jpeg\" "
         "! decodebin",
         srv->width, srv->height, srv->fps, srv->width, srv->height, srv->fps,
@@ -437,7 +438,7 @@ static gchar *pipeline_description(const Server *srv) {
       "! landmarkoverlay name=overlay ! landmarkexport name=export post-messages=true "
       "! videoconvert ! video/x-raw,format=I420 "
       /* sync paces files in real time; late frames (live sources) are passed, never dropped */
-      "! intervideosink channel=%s sync=true max-lateness=-1 qos=false",
+      "! intervideosink name=out channel=%s sync=true max-lateness=-1 qos=false",
       src, srv->width, srv->height, srv->fps, srv->threads, srv->inference_interval,
       srv->channel);
   g_free(src);
@@ -471,6 +472,7 @@ static gboolean pipeline_create(Server *srv, GError **error) {
   g_free(desc);
   if (!p)
     return FALSE;
+  gst_object_set_name(GST_OBJECT(p), "capture");
   /* Paths go in as properties, not through the parser's quoting. */
   set_string_property(p, "analysis", "model", srv->model);
   if (srv->kind == SOURCE_V4L2)
@@ -544,6 +546,17 @@ static void schedule_restart(Server *srv, guint delay_s) {
     srv->restart_timer = g_timeout_add_seconds(delay_s, restart_now, srv);
 }
 
+/* Take note of frames counted by the probe since the current run started. */
+static void note_frames(Server *srv) {
+  if (!srv->run_had_frame && atomic_load(&srv->frames) > srv->run_start_frames) {
+    srv->run_had_frame = TRUE;
+    srv->error_backoff_s = 0;
+    if (!srv->ever_had_frame)
+      log_msg("first frame from the source; running");
+    srv->ever_had_frame = TRUE;
+  }
+}
+
 static gboolean element_is_in(GstObject *obj, const gchar *name) {
   for (; obj; obj = GST_OBJECT_PARENT(obj))
     if (GST_IS_ELEMENT(obj) && g_strcmp0(GST_OBJECT_NAME(obj), name) == 0)
@@ -556,10 +569,19 @@ static void handle_error(Server *srv, GstMessage *msg) {
   gchar *dbg = NULL;
   gchar *who = gst_object_get_path_string(GST_MESSAGE_SRC(msg));
   gst_message_parse_error(msg, &err, &dbg);
+  note_frames(srv);
 
-  if (element_is_in(GST_MESSAGE_SRC(msg), "analysis")) {
-    /* The model is loaded when the analysis element starts: its errors mean a bad model. */
+  GstObject *from = GST_MESSAGE_SRC(msg);
+  gboolean in_analysis = element_is_in(from, "analysis");
+  gboolean downstream = in_analysis || element_is_in(from, "overlay") ||
+                        element_is_in(from, "export") || element_is_in(from, "out");
+
+  if (in_analysis && err->domain == GST_RESOURCE_ERROR) {
+    /* bnnlandmarks loads the model when it starts; its resource errors mean a bad model. */
     fatal(srv, EXIT_MODEL, "model '%s' could not be loaded: %s%s%s", srv->model, err->message,
+          dbg ? "\n  detail: " : "", dbg ? dbg : "");
+  } else if (!srv->ever_had_frame && downstream) {
+    fatal(srv, EXIT_OTHER, "the analysis pipeline failed: %s (from %s)%s%s", err->message, who,
           dbg ? "\n  detail: " : "", dbg ? dbg : "");
   } else if (!srv->ever_had_frame) {
     /* Nothing ever came out of the source: a missing or unusable device/file. */
@@ -568,8 +590,8 @@ static void handle_error(Server *srv, GstMessage *msg) {
   } else {
     /* It worked before: keep serving and retry with a growing pause (1, 2, 4 ... 30 s). */
     guint delay = srv->error_backoff_s ? srv->error_backoff_s : 1;
-    log_msg("source error: %s (from %s); restarting the source in %u s", err->message, who,
-            delay);
+    log_msg("%s error: %s (from %s); restarting the source in %u s",
+            downstream ? "analysis" : "source", err->message, who, delay);
     srv->error_backoff_s = MIN(delay * 2, 30);
     schedule_restart(srv, delay);
   }
@@ -609,9 +631,12 @@ static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data) {
       log_msg("end of file, stopping (--once)");
       g_main_loop_quit(srv->loop);
     } else {
-      log_msg("end of stream from the source; starting it again");
+      /* A source that ends without giving a frame is not restarted in a busy loop. */
+      note_frames(srv);
+      log_msg("end of stream from the source; starting it again%s",
+              srv->run_had_frame ? "" : " in 1 s");
       srv->bus_watch = 0;
-      schedule_restart(srv, 0);
+      schedule_restart(srv, srv->run_had_frame ? 0 : 1);
       return G_SOURCE_REMOVE;
     }
     break;
@@ -626,18 +651,11 @@ static gboolean watchdog(gpointer data) {
   Server *srv = data;
   gint64 now = g_get_monotonic_time();
   gint64 last = atomic_load(&srv->last_frame_us);
-  gboolean fresh = atomic_load(&srv->frames) > srv->run_start_frames;
 
   if (!srv->pipeline)
     return G_SOURCE_CONTINUE; /* a restart is pending */
-  if (fresh && !srv->run_had_frame) {
-    srv->run_had_frame = TRUE;
-    srv->error_backoff_s = 0;
-    if (!srv->ever_had_frame)
-      log_msg("first frame from the source; running");
-    srv->ever_had_frame = TRUE;
-  }
-  if (srv->stalled_since_us && fresh) {
+  note_frames(srv);
+  if (srv->stalled_since_us && srv->run_had_frame) {
     log_msg("source recovered after %.1f s", (double)(now - srv->stalled_since_us) / 1e6);
     srv->stalled_since_us = 0;
   }
@@ -750,11 +768,18 @@ static int serve(Server *srv) {
       g_error_free(err);
     return EXIT_NETWORK;
   }
-  printf("%s: RTSP stream at rtsp://%s:%d%s\n", PROG, srv->address,
-         gst_rtsp_server_get_bound_port(srv->rtsp), srv->mount);
-  if (srv->json_service)
-    printf("%s: JSON lines at tcp://%s:%u\n", PROG, srv->address, srv->json_port_bound);
-  fflush(stdout);
+  {
+    /* Listening on all addresses: name this host in the URLs; bracket IPv6 literals. */
+    gboolean any = strcmp(srv->address, "0.0.0.0") == 0 || strcmp(srv->address, "::") == 0;
+    const gchar *h = any ? g_get_host_name() : srv->address;
+    gchar *host = strchr(h, ':') ? g_strdup_printf("[%s]", h) : g_strdup(h);
+    printf("%s: RTSP stream at rtsp://%s:%d%s\n", PROG, host,
+           gst_rtsp_server_get_bound_port(srv->rtsp), srv->mount);
+    if (srv->json_service)
+      printf("%s: JSON lines at tcp://%s:%u\n", PROG, host, srv->json_port_bound);
+    fflush(stdout);
+    g_free(host);
+  }
 
   srv->signal_watch[0] = g_unix_signal_add(SIGINT, on_signal, srv);
   srv->signal_watch[1] = g_unix_signal_add(SIGTERM, on_signal, srv);
@@ -812,7 +837,8 @@ int main(int argc, char **argv) {
        "(default v4l2:/dev/video0)", "SRC"},
       {"model", 'm', 0, G_OPTION_ARG_STRING, &srv->model,
        "Landmark model: a shipped name or a .bnn path (default body)", "NAME|PATH"},
-      {"threads", 't', 0, G_OPTION_ARG_INT, &srv->threads, "Inference threads (default 2)", "N"},
+      {"threads", 't', 0, G_OPTION_ARG_INT, &srv->threads,
+       "Inference threads (default 2; 0: one per CPU core)", "N"},
       {"address", 'a', 0, G_OPTION_ARG_STRING, &srv->address,
        "IP address to listen on (default 0.0.0.0)", "IP"},
       {"rtsp-port", 'p', 0, G_OPTION_ARG_INT, &srv->rtsp_port,
@@ -861,12 +887,13 @@ int main(int argc, char **argv) {
     goto out;
   }
   if (srv->width < 16 || srv->height < 16 || srv->width > 8192 || srv->height > 8192 ||
-      srv->fps < 1 || srv->fps > 240 || srv->threads < 1 || srv->bitrate < 1 ||
-      srv->inference_interval < 1 || srv->stall_timeout <= 0 || srv->rtsp_port < 0 ||
-      srv->rtsp_port > 65535 || srv->json_port < -1 || srv->json_port > 65535 ||
-      srv->mount[0] != '/') {
-    fprintf(stderr, "%s: error: a value is out of range (sizes 16..8192, fps 1..240, threads, "
-                    "bitrate, interval >= 1, ports 0..65535, mount starting with '/')\n", PROG);
+      srv->fps < 1 || srv->fps > 240 || srv->threads < 0 || srv->threads > 64 ||
+      srv->bitrate < 1 || srv->inference_interval < 1 || srv->stall_timeout <= 0 ||
+      srv->rtsp_port < 0 || srv->rtsp_port > 65535 || srv->json_port < -1 ||
+      srv->json_port > 65535 || srv->mount[0] != '/') {
+    fprintf(stderr, "%s: error: a value is out of range (sizes 16..8192, fps 1..240, "
+                    "threads 0..64, bitrate and interval >= 1, ports 0..65535, mount "
+                    "starting with '/')\n", PROG);
     goto out;
   }
   if (!parse_source(srv))

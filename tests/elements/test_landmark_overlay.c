@@ -264,7 +264,7 @@ GST_START_TEST (test_labels)
   guint8 *after = to_rgba (out, fmt);
   /* the name is written up and to the right of each point */
   gint changed = 0;
-  for (gint y = P0Y - 16; y < P0Y; y++)
+  for (gint y = MAX (P0Y - 16, 0); y < P0Y; y++)
     for (gint x = P0X + 1; x < P0X + 20; x++)
       changed += pixel_changed (before, after, x, y);
   fail_unless (changed > 3, "no label near point 0");

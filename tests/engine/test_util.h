@@ -22,10 +22,11 @@ static int test_failures = 0;
     }                                                                     \
   } while (0)
 
-#define REQUIRE(cond, ...)        \
-  do {                            \
-    CHECK(cond, __VA_ARGS__);     \
-    if (!(cond)) exit(1);         \
+#define REQUIRE(cond, ...)                    \
+  do {                                        \
+    int req_ok_ = (cond) ? 1 : 0;             \
+    CHECK(req_ok_, __VA_ARGS__);              \
+    if (!req_ok_) exit(1);                    \
   } while (0)
 
 static inline int test_result(const char *name) {

@@ -3,7 +3,8 @@
 # (GStreamer rtspsrc, JSON-lines TCP readers, a UDP camera that stalls); one scenario per run.
 """Usage: appliance_test.py SCENARIO --server BIN --genmodel BIN
 
-Scenarios: rtsp-clients, json-clients, source-stall, file-source, bad-model, bad-arguments.
+Scenarios: rtsp-clients, json-clients, source-stall, source-error, file-source, bad-model,
+bad-arguments.
 The server gets GST_PLUGIN_PATH from the environment (meson test sets it to the build's
 plugin directory); this process's own GStreamer (the RTSP clients) does not use it."""
 
@@ -23,6 +24,7 @@ import time
 PLUGIN_PATH = os.environ.pop("GST_PLUGIN_PATH", "")
 
 import gi  # noqa: E402
+import numpy  # noqa: E402
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
@@ -30,6 +32,7 @@ from gi.repository import Gst  # noqa: E402
 Gst.init(None)
 
 W, H, FPS = 320, 240, 15
+POINTS = 14  # the random model's landmark count
 
 
 class Failure(Exception):
@@ -54,7 +57,7 @@ def wait_for(pred, timeout, what):
 def make_model(genmodel, tmp):
     path = os.path.join(tmp, "random-body.bnn")
     subprocess.run([genmodel, "--size", "64", "--width", "32", "--depth", "2", "--points",
-                    "14", "--task", "body", "--out", path], check=True, timeout=60)
+                    str(POINTS), "--task", "body", "--out", path], check=True, timeout=60)
     return path
 
 
@@ -68,7 +71,8 @@ def server_env(opts):
     # Sanitized builds: full malloc stacks, so that GLib/GStreamer-internal leaks can be
     # suppressed precisely (lsan.supp) while the server's own leaks are still reported.
     asan = env.get("ASAN_OPTIONS", "")
-    env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "fast_unwind_on_malloc=0:malloc_context_size=16"
+    env["ASAN_OPTIONS"] = ((asan + ":" if asan else "")
+                           + "fast_unwind_on_malloc=0:malloc_context_size=16")
     env["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=0" % os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
     return env
@@ -139,8 +143,10 @@ class RtspClient:
         self.frames = 0
         self.sizes = set()
         self.errors = []
+        self.colour_frames = 0  # frames with clearly coloured pixels (the drawing)
         self.pipe = Gst.parse_launch(
             "rtspsrc name=src latency=100 protocols=%s ! rtph264depay ! avdec_h264 "
+            "! videoconvert ! video/x-raw,format=RGB "
             "! fakesink name=sink sync=false signal-handoffs=true" % protocols)
         self.pipe.get_by_name("src").set_property("location", url)
         self.pipe.get_by_name("sink").connect("handoff", self._handoff)
@@ -153,7 +159,18 @@ class RtspClient:
         caps = pad.get_current_caps()
         if caps:
             s = caps.get_structure(0)
-            self.sizes.add((s.get_value("width"), s.get_value("height")))
+            w, h = s.get_value("width"), s.get_value("height")
+            self.sizes.add((w, h))
+            if self.frames % 5 == 0:
+                ok, info = buf.map(Gst.MapFlags.READ)
+                if ok:
+                    stride = (w * 3 + 3) & ~3
+                    img = numpy.frombuffer(info.data, numpy.uint8)[:stride * h]
+                    img = img.reshape(h, stride)[:, :w * 3].reshape(h, w, 3).astype(int)
+                    buf.unmap(info)
+                    # videotestsrc's ball is white on black: only the overlay adds colour
+                    if ((img.max(axis=2) - img.min(axis=2)) > 80).sum() > 30:
+                        self.colour_frames += 1
         self.frames += 1
 
     def _error(self, bus, msg):
@@ -223,6 +240,13 @@ def check_record(rec, w, h):
         raise Failure("JSON line says %sx%s, expected %dx%d" % (rec["width"], rec["height"], w, h))
     if not isinstance(rec["instances"], list):
         raise Failure("'instances' is not a list: %s" % json.dumps(rec)[:300])
+    for inst in rec["instances"]:
+        pts = inst.get("points")
+        if not isinstance(pts, list) or len(pts) != POINTS:
+            raise Failure("an instance has no %d points: %s" % (POINTS, json.dumps(inst)[:300]))
+        for p in pts:
+            if len(p) != 3 or not (-1 <= p[0] <= w + 1 and -1 <= p[1] <= h + 1):
+                raise Failure("point %s outside the %dx%d frame" % (p, w, h))
 
 
 def free_udp_port():
@@ -248,6 +272,8 @@ def scenario_rtsp_clients(opts, tmp):
         a = RtspClient(srv.rtsp_url, "udp")
         a.wait_frames(15, 30, "client A (UDP)")
         check(a.sizes == {(W, H)}, "client A decodes %dx%d frames (%s)" % (W, H, a.sizes))
+        check(a.colour_frames > 0, "the stream carries the drawing (coloured skeleton on the "
+              "grey test picture) in %d sampled frames" % a.colour_frames)
 
         # Client B in its own process, killed mid-stream: it vanishes without a TEARDOWN.
         b = subprocess.Popen([sys.executable, __file__, "client", "--url", srv.rtsp_url],
@@ -277,9 +303,9 @@ def scenario_rtsp_clients(opts, tmp):
         # After everyone left the media is rebuilt for a newcomer.
         d = RtspClient(srv.rtsp_url, "udp")
         d.wait_frames(10, 30, "client D, after all others left")
-        d.close()
         check(srv.alive(), "server still running")
-        srv.stop(signal.SIGINT, "SIGINT")
+        srv.stop(signal.SIGINT, "SIGINT with an RTSP client connected")
+        d.close()
         check("RTSP client" in srv.stderr(), "server logs RTSP clients")
     finally:
         srv.kill()
@@ -297,7 +323,8 @@ def scenario_json_clients(opts, tmp):
         pts = [r["pts"] for r in j1.lines]
         check(all(p is not None for p in pts) and pts == sorted(pts) and len(set(pts)) == len(pts),
               "pts strictly increase across lines")
-        check("instances" in j1.lines[0], "lines carry 'instances'")
+        # The random model (fixed seed) finds a "person" in the test picture: landmarks flow.
+        check(any(r["instances"] for r in j1.lines), "some lines carry landmark instances")
 
         j2 = JsonClient(srv.json_port)
         j2.wait_lines(5, 20, "JSON client 2")
@@ -366,6 +393,32 @@ def scenario_source_stall(opts, tmp):
     finally:
         if camera:
             camera.set_state(Gst.State.NULL)
+        srv.kill()
+
+
+def scenario_source_error(opts, tmp):
+    """A source that fails after working is restarted in place, clients stay connected."""
+    model = make_model(opts.genmodel, tmp)
+    args = base_args(model)
+    args[args.index("--source") + 1] = "launch:videotestsrc is-live=true ! identity error-after=20"
+    srv = Server(opts, args)
+    try:
+        j = JsonClient(srv.json_port)
+        a = RtspClient(srv.rtsp_url, "tcp")
+        wait_for(lambda: srv.stderr().count("source error") >= 2, 30, "two source errors")
+        check("restarting the source in 1 s" in srv.stderr(),
+              "the error is reported and the source restarted")
+        n = len(j.lines)
+        j.wait_lines(10, 20, "JSON client after the restarts")
+        check(n >= 20, "lines came before the second error (%d)" % n)
+        for rec in j.lines:
+            check_record(rec, W, H)
+        a.wait_frames(10, 20, "RTSP client after the restarts")
+        check(not j.closed and srv.alive(), "server and clients survive source errors")
+        a.close()
+        j.close()
+        srv.stop(signal.SIGTERM, "SIGTERM")
+    finally:
         srv.kill()
 
 
@@ -449,6 +502,10 @@ def scenario_bad_arguments(opts, tmp):
     run_expect_fail(opts, tmp, a, 2, "/dev/no-such-video-device", "a missing camera")
 
     a = list(args)
+    a[i] = "v4l2:/dev/null"  # exists, but is no camera: the v4l2 source itself fails
+    run_expect_fail(opts, tmp, a, 2, "'/dev/null'", "a device that is not a camera")
+
+    a = list(args)
     a[i] = "file:" + os.path.join(tmp, "no-such-clip.mp4")
     run_expect_fail(opts, tmp, a, 2, "no-such-clip.mp4", "a missing input file")
 
@@ -463,6 +520,8 @@ def scenario_bad_arguments(opts, tmp):
     a[i] = "webcam"
     run_expect_fail(opts, tmp, a, 1, "--source 'webcam'", "an unknown source kind")
     run_expect_fail(opts, tmp, args + ["--width", "abc"], 1, "abc", "a non-numeric width")
+    run_expect_fail(opts, tmp, args + ["--mount", "annotated"], 1, "out of range",
+                    "a mount point without '/'")
 
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
@@ -495,6 +554,7 @@ SCENARIOS = {
     "rtsp-clients": scenario_rtsp_clients,
     "json-clients": scenario_json_clients,
     "source-stall": scenario_source_stall,
+    "source-error": scenario_source_error,
     "file-source": scenario_file_source,
     "bad-model": scenario_bad_model,
     "bad-arguments": scenario_bad_arguments,

@@ -79,6 +79,8 @@ const char *bnn_isa_name(bnn_isa isa);
 bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err, size_t errlen);
 void bnn_net_free(bnn_net *n);
 bnn_isa bnn_net_isa(const bnn_net *n);
+/* Bytes of memory the net allocated at creation (activations, scratch, prepared weights). */
+size_t bnn_net_memory_bytes(const bnn_net *n);
 
 /* The input buffer: S x S x 3 floats, HWC, RGB, already normalised ((v/255-mean)/std).
  * Fill it (bnn_preprocess_* do) and call bnn_net_run. No allocation happens in run. */

@@ -11,5 +11,8 @@ BIN=$OUT/test_kernels_aarch64
   "$K/kernels_scalar.c" "$K/kernels_dispatch.c" "$K/bconv3x3_neon.c" "$K/pack_neon.c" \
   "$SRC/tests/engine/kernels/test_kernels.c" -lm -o "$BIN"
 LOG=$OUT/test_kernels_aarch64.log
-"$QEMU" "$BIN" --require neon | tee "$LOG"
+rc=0
+"$QEMU" "$BIN" --require neon >"$LOG" 2>&1 || rc=$?
+cat "$LOG"
 grep -q '^tested ISAs:.* neon' "$LOG" || { echo "NEON path was not exercised"; exit 1; }
+exit $rc
