@@ -773,10 +773,11 @@ static int serve(Server *srv) {
     gboolean any = strcmp(srv->address, "0.0.0.0") == 0 || strcmp(srv->address, "::") == 0;
     const gchar *h = any ? g_get_host_name() : srv->address;
     gchar *host = strchr(h, ':') ? g_strdup_printf("[%s]", h) : g_strdup(h);
-    printf("%s: RTSP stream at rtsp://%s:%d%s\n", PROG, host,
-           gst_rtsp_server_get_bound_port(srv->rtsp), srv->mount);
+    /* JSON first: a reader that waits for the RTSP line has then seen both. */
     if (srv->json_service)
       printf("%s: JSON lines at tcp://%s:%u\n", PROG, host, srv->json_port_bound);
+    printf("%s: RTSP stream at rtsp://%s:%d%s\n", PROG, host,
+           gst_rtsp_server_get_bound_port(srv->rtsp), srv->mount);
     fflush(stdout);
     g_free(host);
   }
