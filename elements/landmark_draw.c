@@ -60,12 +60,34 @@ extent_add (Extent * e, double x0, double y0, double x1, double y1)
   e->y1 = MAX (e->y1, y1);
 }
 
+static double
+region_font (const LandmarkDrawConfig * cfg)
+{
+  return MAX (12.0, label_size (cfg));
+}
+
 gboolean
 landmark_draw_extent (const GstLandmarkMeta * meta, const LandmarkDrawConfig * cfg,
     int width, int height, int *x, int *y, int *w, int *h)
 {
+  return landmark_draw_extent_regions (meta, NULL, 0, cfg, width, height, x, y, w, h);
+}
+
+gboolean
+landmark_draw_extent_regions (const GstLandmarkMeta * meta, const LandmarkRegion * regions,
+    guint n, const LandmarkDrawConfig * cfg, int width, int height, int *x, int *y, int *w,
+    int *h)
+{
   Extent e = { 0, 0, 0, 0, FALSE };
   const double m = MAX (cfg->point_radius, cfg->line_width) + 2.0;
+
+  for (guint i = 0; i < n; i++) {
+    const LandmarkRegion *r = &regions[i];
+    const double fs = region_font (cfg);
+    const double tw = (r->label ? strlen (r->label) : 0) * fs * 0.8 + 5.0 * fs;
+    extent_add (&e, r->x - m, r->y - m - 1.5 * fs, MAX (r->x + r->w, r->x + tw) + m,
+        r->y + r->h + m + 1.5 * fs);
+  }
 
   for (guint i = 0; meta && i < meta->n_instances; i++) {
     const GstLandmarkInstance *in = &meta->instances[i];
@@ -145,6 +167,46 @@ draw_mask (cairo_t * cr, const GstLandmarkInstance * in, double alpha)
   cairo_fill (cr);
   cairo_restore (cr);
   cairo_surface_destroy (s);
+}
+
+void
+landmark_draw_regions (cairo_t * cr, const LandmarkRegion * regions, guint n,
+    const LandmarkDrawConfig * cfg)
+{
+  if (n == 0)
+    return;
+  const double fs = region_font (cfg);
+  const double lw = cfg->line_width > 0 ? cfg->line_width : 1.0;
+  cairo_save (cr);
+  cairo_set_line_width (cr, lw);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, fs);
+  for (guint i = 0; i < n; i++) {
+    const LandmarkRegion *r = &regions[i];
+    const guint32 rgb = landmark_draw_class_color (1 + (r->label ?
+            g_str_hash (r->label) % 16 : 0));
+    set_argb (cr, 0xff000000u | rgb);
+    cairo_rectangle (cr, r->x, r->y, r->w, r->h);
+    cairo_stroke (cr);
+    gchar text[96];
+    if (r->score >= 0)
+      g_snprintf (text, sizeof text, "%s %.2f", r->label ? r->label : "", r->score);
+    else
+      g_snprintf (text, sizeof text, "%s", r->label ? r->label : "");
+    if (!text[0])
+      continue;
+    /* above the box, or inside its top when there is no room above */
+    const double ty = r->y - lw - 0.3 * fs >= fs ? r->y - lw - 0.3 * fs : r->y + lw + fs;
+    cairo_move_to (cr, r->x, ty);
+    cairo_text_path (cr, text);
+    cairo_set_source_rgba (cr, 0, 0, 0, 0.8);
+    cairo_set_line_width (cr, MAX (1.0, fs / 6.0));
+    cairo_stroke_preserve (cr);
+    set_argb (cr, 0xff000000u | rgb);
+    cairo_fill (cr);
+    cairo_set_line_width (cr, lw);
+  }
+  cairo_restore (cr);
 }
 
 void

@@ -42,7 +42,10 @@ enum {
   PROP_POINT_COLOR,
   PROP_LINE_COLOR,
   PROP_MASK_ALPHA,
+  PROP_DRAW_REGIONS,
 };
+
+#define MAX_REGIONS 64
 
 typedef struct {
   GstBaseTransform parent;
@@ -110,6 +113,7 @@ gst_landmark_overlay_query (GstBaseTransform * trans, GstPadDirection direction,
  * it over as an overlay composition: attached as meta, or blended into the frame. */
 static GstFlowReturn
 draw_composition (GstLandmarkOverlay * self, GstBuffer * buf, const GstLandmarkMeta * meta,
+    const LandmarkRegion * regions, guint n_regions,
     const LandmarkDrawConfig * cfg, gboolean attach, int ex, int ey, int ew, int eh)
 {
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, ew, eh);
@@ -120,6 +124,7 @@ draw_composition (GstLandmarkOverlay * self, GstBuffer * buf, const GstLandmarkM
   }
   cairo_t *cr = cairo_create (surface);
   cairo_translate (cr, -ex, -ey);
+  landmark_draw_regions (cr, regions, n_regions, cfg);
   landmark_draw (cr, meta, cfg);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
@@ -177,17 +182,43 @@ gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   const int W = GST_VIDEO_INFO_WIDTH (&self->info), H = GST_VIDEO_INFO_HEIGHT (&self->info);
 
   GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (buf);
-  if (!meta || meta->n_instances == 0)
-    return GST_FLOW_OK;
+  if (meta && meta->n_instances == 0)
+    meta = NULL;
 
   GST_OBJECT_LOCK (self);
   cfg = self->cfg;
   attach = self->attach_composition;
   GST_OBJECT_UNLOCK (self);
 
-  if (!landmark_draw_extent (meta, &cfg, W, H, &ex, &ey, &ew, &eh))
+  /* upstream regions of interest (bnndetect's detections), drawn under the landmarks */
+  LandmarkRegion regions[MAX_REGIONS];
+  guint n_regions = 0;
+  if (cfg.draw_regions) {
+    gpointer state = NULL;
+    GstMeta *m;
+    while (n_regions < MAX_REGIONS && (m = gst_buffer_iterate_meta_filtered (buf, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+      LandmarkRegion *r = &regions[n_regions++];
+      r->x = roi->x;
+      r->y = roi->y;
+      r->w = roi->w;
+      r->h = roi->h;
+      r->label = roi->roi_type ? g_quark_to_string (roi->roi_type) : NULL;
+      r->score = -1.0;
+      GstStructure *det = gst_video_region_of_interest_meta_get_param (roi, "detection");
+      if (det)
+        gst_structure_get_double (det, "confidence", &r->score);
+    }
+  }
+  if (!meta && n_regions == 0)
     return GST_FLOW_OK;
-  GST_LOG_OBJECT (self, "drawing %u instance(s) in %dx%d+%d+%d (%s)", meta->n_instances,
+
+  if (!landmark_draw_extent_regions (meta, regions, n_regions, &cfg, W, H, &ex, &ey, &ew,
+          &eh))
+    return GST_FLOW_OK;
+  GST_LOG_OBJECT (self, "drawing %u instance(s), %u region(s) in %dx%d+%d+%d (%s)",
+      meta ? meta->n_instances : 0, n_regions,
       ew, eh, ex, ey, attach ? "composition meta" :
       GST_VIDEO_INFO_FORMAT (&self->info) == DIRECT_FORMAT ? "direct" : "blend");
 
@@ -205,6 +236,7 @@ gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       cairo_t *cr = cairo_create (s);
       cairo_rectangle (cr, ex, ey, ew, eh);
       cairo_clip (cr);
+      landmark_draw_regions (cr, regions, n_regions, &cfg);
       landmark_draw (cr, meta, &cfg);
       cairo_destroy (cr);
       cairo_surface_flush (s);
@@ -214,7 +246,8 @@ gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     }
     gst_video_frame_unmap (&frame);
   }
-  return draw_composition (self, buf, meta, &cfg, attach, ex, ey, ew, eh);
+  return draw_composition (self, buf, meta, regions, n_regions, &cfg, attach, ex, ey, ew,
+      eh);
 }
 
 static void
@@ -256,6 +289,9 @@ gst_landmark_overlay_set_property (GObject * object, guint prop_id, const GValue
       break;
     case PROP_MASK_ALPHA:
       self->cfg.mask_alpha = g_value_get_double (value);
+      break;
+    case PROP_DRAW_REGIONS:
+      self->cfg.draw_regions = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -303,6 +339,9 @@ gst_landmark_overlay_get_property (GObject * object, guint prop_id, GValue * val
       break;
     case PROP_MASK_ALPHA:
       g_value_set_double (value, self->cfg.mask_alpha);
+      break;
+    case PROP_DRAW_REGIONS:
+      g_value_set_boolean (value, self->cfg.draw_regions);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -362,6 +401,11 @@ gst_landmark_overlay_class_init (GstLandmarkOverlayClass * klass)
   g_object_class_install_property (gobject_class, PROP_MASK_ALPHA,
       g_param_spec_double ("mask-alpha", "Mask opacity",
           "Opacity of the part-mask tint (0: invisible, 1: opaque)", 0.0, 1.0, 0.4, rw));
+  g_object_class_install_property (gobject_class, PROP_DRAW_REGIONS,
+      g_param_spec_boolean ("draw-regions", "Draw regions",
+          "Draw the upstream regions of interest (GstVideoRegionOfInterestMeta, e.g. "
+          "bnndetect's persons and faces) under the landmarks, labelled with type and "
+          "confidence", FALSE, rw));
 
   gst_element_class_set_static_metadata (element_class, "Landmark overlay",
       "Filter/Editor/Video",
@@ -390,6 +434,7 @@ gst_landmark_overlay_init (GstLandmarkOverlay * self)
   self->cfg.point_color = DEFAULT_POINT_COLOR;
   self->cfg.line_color = DEFAULT_LINE_COLOR;
   self->cfg.mask_alpha = 0.4;
+  self->cfg.draw_regions = FALSE;
   self->attach_composition = FALSE;
   gst_video_info_init (&self->info);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);

@@ -4,6 +4,8 @@
 
 #include "elements.h"
 
+GST_ELEMENT_REGISTER_DECLARE (bnndetect);
+
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -12,6 +14,7 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (bnnlandmarks, plugin);
   ok |= GST_ELEMENT_REGISTER (landmarkoverlay, plugin);
   ok |= GST_ELEMENT_REGISTER (landmarkexport, plugin);
+  ok |= GST_ELEMENT_REGISTER (bnndetect, plugin);
   return ok;
 }
 

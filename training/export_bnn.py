@@ -196,8 +196,8 @@ def default_meta(task, name, cfg, data_root=None, description=None):
         meta["data"] = DATA_TEXT[task]
     bm, rm = network.count_macs(cfg)
     meta["description"] = description or (
-        f"binarized hourglass (HPM blocks, Bulat & Tzimiropoulos ICCV 2017), S={cfg['size']} "
-        f"F={cfg['width']} D={cfg['depth']}, {bm / 1e9:.3f} G binary MACs")
+        f"binarized hourglass (HPM blocks, Bulat & Tzimiropoulos ICCV 2017), S {cfg['size']}, "
+        f"F {cfg['width']}, D {cfg['depth']}, {bm / 1e9:.3f} G binary MACs")
     return meta
 
 

@@ -42,6 +42,44 @@ def train_steps(net, aug, ds, steps, lr, rng):
     return losses
 
 
+def check_geometry(ds):
+    """Coordinate conventions of docs/training.md: the evaluation resize is
+    F.interpolate(bilinear, align_corners=False); targets peak where the points are; an
+    augmented image shows at a transformed point the colour the source has at the point."""
+    from data import CROP, decode_heatmaps
+    ok = True
+    s = 128
+    aug = Augmenter(s, "body", trunc=0.5, jitter=0.0)
+    x0, t0, v0, inp0, _ = aug(ds.images, ds.points, ds.visible, train=False)
+    ref = F.interpolate(ds.images.permute(0, 3, 1, 2).float() / 255, size=s, mode="bilinear",
+                        align_corners=False)
+    e_resize = float((x0 - ref).abs().max())
+    e_map = float((inp0 - ((ds.points + 0.5) * s / CROP - 0.5)).abs().max())
+    x, t, v, inp, _ = aug(ds.images, ds.points, ds.visible, flip_perm=ds.flip_perm,
+                          rng=np.random.default_rng(1), train=True)
+    xy, _ = decode_heatmaps(torch.log(t.clamp(min=1e-6)))
+    e_peak = float((4 * xy + 1.5 - inp).norm(dim=2)[v].max())
+
+    def sample(img, pts, w):
+        g = ((2 * pts + 1) / w - 1).float().view(1, 1, -1, 2)
+        return F.grid_sample(img[None], g, align_corners=False)[0, :, 0].T
+
+    src = ds.images.permute(0, 3, 1, 2).float() / 255
+    errs = []
+    for b in range(len(ds)):
+        a = sample(x[b].contiguous(), inp[b], s)
+        o1 = sample(src[b], ds.points[b], CROP)
+        o2 = sample(src[b], ds.points[b][ds.flip_perm], CROP)  # if this sample was flipped
+        errs.append(torch.minimum((a - o1).abs().mean(1), (a - o2).abs().mean(1))[v[b]])
+    e_col = float(torch.cat(errs).mean())
+    print(f"geometry: resize {e_resize:.2g}, point map {e_map:.2g} px, target peak "
+          f"{e_peak:.2f} input px, colour at points {e_col:.3f}")
+    if not (e_resize < 1e-4 and e_map < 1e-3 and e_peak <= 2.5 and e_col < 0.05):
+        print("FAIL: geometry")
+        ok = False
+    return ok
+
+
 def main():
     t0 = time.time()
     torch.set_num_threads(1)
@@ -53,10 +91,10 @@ def main():
     ds = KeypointSet("body", "train", root, limit=16)
     assert ds.images.shape == (16, 160, 160, 3) and ds.points.shape == (16, 14, 2)
     assert ds.visible.any(), "no visible joint in the first 16 images"
+    ok = check_geometry(ds)
     cfg = dict(size=64, width=32, depth=2, points=14, parts=0)
     aug = Augmenter(cfg["size"], "body", rot=10, scale=(0.9, 1.1), trunc=0.0, jitter=0.1)
     rng = np.random.default_rng(0)
-    ok = True
     for binary, steps in ((False, 30), (True, 30)):
         # the binary net carries the AdaBin-style shift, so the export checks its folding
         net = network.build(dict(cfg, binary=binary, shift=binary))

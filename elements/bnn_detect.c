@@ -1,0 +1,682 @@
+/* bnn_detect.c: the bnndetect element: runs a binary CenterNet detector (persons, faces) on the
+ * letterboxed whole frame and attaches one GstVideoRegionOfInterestMeta per detection. */
+#include <string.h>
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gst/video/gstvideofilter.h>
+
+#include "bnnlm/bnnlm.h"
+#include "elements.h"
+#include "preprocess_yuy2.h"
+
+GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
+#define GST_CAT_DEFAULT bnn_detect_debug
+
+#define MAX_DET_LIMIT 256
+#define MAX_CLASSES 16
+#define MATCH_IOU 0.3f
+#define MAX_CARRY_SECONDS 0.5
+
+#define DEFAULT_MODEL "detect"
+#define DEFAULT_THREADS 1
+#define DEFAULT_THRESHOLD 0.3f
+#define DEFAULT_MAX_DETECTIONS 20
+#define DEFAULT_CLASSES NULL /* every class of the model */
+#define DEFAULT_INTERVAL 1
+
+#define CAPS_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2 }"
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_THREADS,
+  PROP_THRESHOLD,
+  PROP_PERSON_THRESHOLD,
+  PROP_FACE_THRESHOLD,
+  PROP_MAX_DETECTIONS,
+  PROP_CLASSES,
+  PROP_INFERENCE_INTERVAL,
+  PROP_INFERENCES,
+};
+
+typedef struct {
+  gint cls;
+  gfloat score;
+  gfloat box[4];  /* edges x, y, w, h in frame pixels */
+  gfloat vx, vy;  /* centre speed, pixels per second */
+  gint track_id;
+} Track;
+
+typedef struct {
+  GstVideoFilter parent;
+
+  /* properties, under the object lock */
+  gchar *model_prop;
+  gint threads;
+  gfloat threshold, person_threshold, face_threshold;
+  guint max_detections;
+  gchar *classes_prop;
+  guint interval;
+  guint64 inferences;
+
+  /* set up in start(), freed in stop() */
+  gchar *model_path;
+  bnn_model *model;
+  const bnn_model_info *info;
+  bnn_net *net;
+  gint out_idx[3];
+  gint n_cls;
+  GQuark cls_quark[MAX_CLASSES];
+  gboolean cls_wanted[MAX_CLASSES];
+  bnn_detection *dets; /* MAX_DET_LIMIT */
+
+  /* streaming state */
+  Track tracks[MAX_DET_LIMIT];
+  Track next[MAX_DET_LIMIT];
+  guint n_tracks;
+  gint next_track_id;
+  GstClockTime tracks_pts;
+  gint tracks_w, tracks_h;
+  guint64 frame_count;
+} GstBnnDetect;
+
+typedef struct {
+  GstVideoFilterClass parent_class;
+} GstBnnDetectClass;
+
+#define GST_TYPE_BNN_DETECT (gst_bnn_detect_get_type ())
+#define GST_BNN_DETECT(obj) ((GstBnnDetect *) (obj))
+GType gst_bnn_detect_get_type (void);
+G_DEFINE_TYPE (GstBnnDetect, gst_bnn_detect, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (bnndetect, "bnndetect", GST_RANK_NONE, GST_TYPE_BNN_DETECT);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (CAPS_FORMATS)));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (CAPS_FORMATS)));
+
+/* ---- helpers ---- */
+
+static float
+iou (const float *a, const float *b)
+{
+  const float x0 = MAX (a[0], b[0]), y0 = MAX (a[1], b[1]);
+  const float x1 = MIN (a[0] + a[2], b[0] + b[2]), y1 = MIN (a[1] + a[3], b[1] + b[3]);
+  const float inter = MAX (x1 - x0, 0.0f) * MAX (y1 - y0, 0.0f);
+  const float uni = a[2] * a[3] + b[2] * b[3] - inter;
+  return uni > 0.0f ? inter / uni : 0.0f;
+}
+
+/* Same conversions as bnnlandmarks: packed RGB orders, I420 and NV12 in the engine, YUY2 here. */
+static void
+preprocess_frame (GstBnnDetect * self, const GstVideoFrame * frame, const bnn_crop * crop,
+    float *dst)
+{
+  const gint W = GST_VIDEO_FRAME_WIDTH (frame), H = GST_VIDEO_FRAME_HEIGHT (frame);
+  const uint8_t *p0 = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
+  const size_t s0 = (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+  bnn_pixfmt pix;
+
+  switch (GST_VIDEO_FRAME_FORMAT (frame)) {
+    case GST_VIDEO_FORMAT_RGB:
+      pix = BNN_PIX_RGB;
+      break;
+    case GST_VIDEO_FORMAT_BGR:
+      pix = BNN_PIX_BGR;
+      break;
+    case GST_VIDEO_FORMAT_RGBx:
+    case GST_VIDEO_FORMAT_RGBA:
+      pix = BNN_PIX_RGBX;
+      break;
+    case GST_VIDEO_FORMAT_BGRx:
+    case GST_VIDEO_FORMAT_BGRA:
+      pix = BNN_PIX_BGRX;
+      break;
+    case GST_VIDEO_FORMAT_xRGB:
+    case GST_VIDEO_FORMAT_ARGB:
+      pix = BNN_PIX_XRGB;
+      break;
+    case GST_VIDEO_FORMAT_xBGR:
+    case GST_VIDEO_FORMAT_ABGR:
+      pix = BNN_PIX_XBGR;
+      break;
+    case GST_VIDEO_FORMAT_I420:
+      bnn_preprocess_i420 (self->model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),
+          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1),
+          GST_VIDEO_FRAME_PLANE_DATA (frame, 2),
+          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2), W, H, crop, dst);
+      return;
+    case GST_VIDEO_FORMAT_NV12:
+      bnn_preprocess_nv12 (self->model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),
+          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1), W, H, crop, dst);
+      return;
+    case GST_VIDEO_FORMAT_YUY2:
+      landmark_preprocess_yuy2 (self->model, p0, W, H, s0, crop, dst);
+      return;
+    default:
+      g_assert_not_reached ();
+      return;
+  }
+  bnn_preprocess_packed (self->model, p0, W, H, s0, pix, crop, dst);
+}
+
+/* The threshold of class c (a per-class property < 0 falls back to `threshold`). */
+static gfloat
+class_threshold (GstBnnDetect * self, gint c)
+{
+  gfloat t = self->threshold;
+  const gchar *name = g_quark_to_string (self->cls_quark[c]);
+  if (g_strcmp0 (name, "person") == 0 && self->person_threshold >= 0.0f)
+    t = self->person_threshold;
+  else if (g_strcmp0 (name, "face") == 0 && self->face_threshold >= 0.0f)
+    t = self->face_threshold;
+  return t;
+}
+
+/* ---- GstBaseTransform / GstVideoFilter ---- */
+
+static void
+free_state (GstBnnDetect * self)
+{
+  g_clear_pointer (&self->dets, g_free);
+  g_clear_pointer (&self->net, bnn_net_free);
+  g_clear_pointer (&self->model, bnn_model_free);
+  g_clear_pointer (&self->model_path, g_free);
+  self->info = NULL;
+  self->n_cls = 0;
+}
+
+static void
+reset_tracking (GstBnnDetect * self)
+{
+  self->n_tracks = 0;
+  self->tracks_pts = GST_CLOCK_TIME_NONE;
+  self->tracks_w = self->tracks_h = 0;
+}
+
+static gboolean
+gst_bnn_detect_start (GstBaseTransform * trans)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (trans);
+  char err[BNN_ERR_LEN] = "";
+  char path[4096];
+  gchar *prop, *classes;
+  gint threads;
+
+  GST_OBJECT_LOCK (self);
+  prop = g_strdup (self->model_prop);
+  classes = g_strdup (self->classes_prop);
+  threads = self->threads;
+  self->inferences = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  if (!prop || !*prop) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set."),
+        ("Set the 'model' property to a .bnn file or the shipped model name 'detect'."));
+    goto fail;
+  }
+  if (bnn_model_resolve (prop, path, sizeof path) != 0
+      || !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    if (strchr (prop, '/') || g_str_has_suffix (prop, ".bnn"))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Model file \"%s\" not found.", prop), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Model \"%s\" not found: it is neither a file nor a shipped model in "
+              "$BNNLM_MODEL_DIR, the source tree's models/ or the installed models "
+              "directory.", prop), (NULL));
+    goto fail;
+  }
+  self->model_path = g_strdup (path);
+  self->model = bnn_model_load_file (self->model_path, err, sizeof err);
+  if (!self->model) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not load model file \"%s\": %s", self->model_path, err), (NULL));
+    goto fail;
+  }
+  self->info = bnn_model_get_info (self->model);
+  if (threads <= 0)
+    threads = (gint) MIN (g_get_num_processors (), 64u);
+  self->net = bnn_net_create (self->model, threads, BNN_ISA_AUTO, err, sizeof err);
+  if (!self->net) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not prepare model \"%s\" to run: %s", self->model_path, err), (NULL));
+    goto fail;
+  }
+  self->out_idx[0] = bnn_net_find_output (self->net, BNN_OUT_DET_CENTER);
+  self->out_idx[1] = bnn_net_find_output (self->net, BNN_OUT_DET_SIZE);
+  self->out_idx[2] = bnn_net_find_output (self->net, BNN_OUT_DET_OFFSET);
+  if (self->out_idx[0] < 0 || self->out_idx[1] < 0 || self->out_idx[2] < 0
+      || self->info->n_det_classes <= 0 || self->info->n_det_classes > MAX_CLASSES) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Model file \"%s\" is not a detector (task \"%s\", %d detection classes).",
+            self->model_path, self->info->task, self->info->n_det_classes), (NULL));
+    goto fail;
+  }
+  self->n_cls = self->info->n_det_classes;
+  const gboolean all = !classes || !*classes;
+  gchar **want = g_strsplit (all ? "" : classes, ",", -1);
+  for (gint c = 0; c < self->n_cls; c++) {
+    self->cls_quark[c] = g_quark_from_string (self->info->det_class_names[c]);
+    self->cls_wanted[c] = all;
+  }
+  for (gchar ** w = want; *w; w++) {
+    gchar *name = g_strstrip (*w);
+    if (!*name)
+      continue;
+    gboolean found = FALSE;
+    for (gint c = 0; c < self->n_cls; c++)
+      if (g_ascii_strcasecmp (name, self->info->det_class_names[c]) == 0)
+        found = self->cls_wanted[c] = TRUE;
+    if (!found)
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("Class \"%s\" is not one of the classes of model \"%s\".", name,
+              self->model_path), (NULL));
+  }
+  g_strfreev (want);
+  self->dets = g_new0 (bnn_detection, MAX_DET_LIMIT);
+  self->next_track_id = 0;
+  self->frame_count = 0;
+  reset_tracking (self);
+
+  GST_INFO_OBJECT (self, "loaded %s: %dx%d input, %d classes, isa %s, %d thread(s)",
+      self->model_path, self->info->input_size, self->info->input_size, self->n_cls,
+      bnn_isa_name (bnn_net_isa (self->net)), threads);
+  g_free (prop);
+  g_free (classes);
+  return TRUE;
+
+fail:
+  g_free (prop);
+  g_free (classes);
+  free_state (self);
+  return FALSE;
+}
+
+static gboolean
+gst_bnn_detect_stop (GstBaseTransform * trans)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (trans);
+  free_state (self);
+  return TRUE;
+}
+
+/* Runs the network on the letterboxed frame; the kept detections become the new tracks,
+ * each taking the id (and giving a speed) of the previous track it overlaps best. */
+static gboolean
+detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
+{
+  const gint W = GST_VIDEO_FRAME_WIDTH (frame), H = GST_VIDEO_FRAME_HEIGHT (frame);
+  gfloat thr[MAX_CLASSES];
+  guint max_det;
+
+  GST_OBJECT_LOCK (self);
+  gfloat tmin = 1.0f;
+  for (gint c = 0; c < self->n_cls; c++) {
+    thr[c] = class_threshold (self, c);
+    if (self->cls_wanted[c])
+      tmin = MIN (tmin, thr[c]);
+  }
+  max_det = MIN (self->max_detections, MAX_DET_LIMIT);
+  GST_OBJECT_UNLOCK (self);
+
+  const bnn_crop crop = bnn_crop_for_box (W, H, NULL, self->info->crop_scale,
+      self->info->input_size);
+  preprocess_frame (self, frame, &crop, bnn_net_input (self->net));
+  if (bnn_net_run (self->net) != 0)
+    return FALSE;
+  bnn_output o[3];
+  for (gint k = 0; k < 3; k++)
+    if (bnn_net_output (self->net, self->out_idx[k], &o[k]) != 0)
+      return FALSE;
+  const int n = bnn_decode_detections (&o[0], &o[1], &o[2], self->info->output_stride,
+      &crop, tmin, self->dets, MAX_DET_LIMIT);
+
+  double dt = 0.0;
+  const gboolean same_size = self->tracks_w == W && self->tracks_h == H;
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->tracks_pts)
+      && pts > self->tracks_pts)
+    dt = (double) (pts - self->tracks_pts) / GST_SECOND;
+  gboolean used[MAX_DET_LIMIT] = { FALSE };
+  guint m = 0;
+  for (int i = 0; i < n && m < max_det; i++) {
+    const bnn_detection *d = &self->dets[i];
+    if (d->cls < 0 || d->cls >= self->n_cls || !self->cls_wanted[d->cls]
+        || !(d->score >= thr[d->cls]))
+      continue;
+    /* the box, clipped to the frame */
+    const float x0 = CLAMP (d->x, 0.0f, (float) W), y0 = CLAMP (d->y, 0.0f, (float) H);
+    const float x1 = CLAMP (d->x + d->w, 0.0f, (float) W);
+    const float y1 = CLAMP (d->y + d->h, 0.0f, (float) H);
+    if (x1 - x0 < 1.0f || y1 - y0 < 1.0f)
+      continue;
+    Track *t = &self->next[m++];
+    t->cls = d->cls;
+    t->score = d->score;
+    t->box[0] = x0;
+    t->box[1] = y0;
+    t->box[2] = x1 - x0;
+    t->box[3] = y1 - y0;
+    t->vx = t->vy = 0.0f;
+    gint best = -1;
+    float best_iou = MATCH_IOU;
+    for (guint p = 0; p < self->n_tracks && same_size; p++) {
+      const Track *q = &self->tracks[p];
+      if (used[p] || q->cls != t->cls)
+        continue;
+      const float v = iou (t->box, q->box);
+      if (v >= best_iou) {
+        best_iou = v;
+        best = (gint) p;
+      }
+    }
+    if (best >= 0) {
+      const Track *q = &self->tracks[best];
+      used[best] = TRUE;
+      t->track_id = q->track_id;
+      if (dt > 0.0) {
+        t->vx = (float) (((t->box[0] + 0.5f * t->box[2]) - (q->box[0] + 0.5f * q->box[2])) / dt);
+        t->vy = (float) (((t->box[1] + 0.5f * t->box[3]) - (q->box[1] + 0.5f * q->box[3])) / dt);
+      }
+    } else {
+      t->track_id = ++self->next_track_id;
+      if (self->next_track_id == G_MAXINT)
+        self->next_track_id = 0;
+    }
+  }
+  memcpy (self->tracks, self->next, m * sizeof (Track));
+  self->n_tracks = m;
+  self->tracks_pts = pts;
+  self->tracks_w = W;
+  self->tracks_h = H;
+  GST_LOG_OBJECT (self, "%d peaks, %u detections kept", n, m);
+  return TRUE;
+}
+
+/* One region-of-interest meta per track; on frames without their own inference the boxes
+ * move with their tracked speed (for at most MAX_CARRY_SECONDS). */
+static void
+attach_tracks (GstBnnDetect * self, GstBuffer * buf, gint W, gint H, GstClockTime pts)
+{
+  if (self->tracks_w != W || self->tracks_h != H)
+    return;
+  float dt = 0.0f;
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->tracks_pts)
+      && pts > self->tracks_pts)
+    dt = (float) MIN ((double) (pts - self->tracks_pts) / GST_SECOND, MAX_CARRY_SECONDS);
+  for (guint i = 0; i < self->n_tracks; i++) {
+    const Track *t = &self->tracks[i];
+    const float dx = t->vx * dt, dy = t->vy * dt;
+    const gint x0 = (gint) CLAMP (t->box[0] + dx + 0.5f, 0.0f, (float) W - 1.0f);
+    const gint y0 = (gint) CLAMP (t->box[1] + dy + 0.5f, 0.0f, (float) H - 1.0f);
+    const gint x1 = (gint) CLAMP (t->box[0] + t->box[2] + dx + 0.5f, (float) x0 + 1.0f, (float) W);
+    const gint y1 = (gint) CLAMP (t->box[1] + t->box[3] + dy + 0.5f, (float) y0 + 1.0f, (float) H);
+    GstVideoRegionOfInterestMeta *roi =
+        gst_buffer_add_video_region_of_interest_meta_id (buf, self->cls_quark[t->cls],
+        (guint) x0, (guint) y0, (guint) (x1 - x0), (guint) (y1 - y0));
+    roi->id = t->track_id;
+    gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
+            "confidence", G_TYPE_DOUBLE, (gdouble) t->score,
+            "track-id", G_TYPE_INT, t->track_id, NULL));
+  }
+}
+
+static GstFlowReturn
+gst_bnn_detect_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * frame)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (filter);
+  GstBuffer *buf = frame->buffer;
+  const gint W = GST_VIDEO_FRAME_WIDTH (frame), H = GST_VIDEO_FRAME_HEIGHT (frame);
+  const GstClockTime pts = GST_BUFFER_PTS (buf);
+  guint interval;
+
+  GST_OBJECT_LOCK (self);
+  interval = MAX (self->interval, 1u);
+  GST_OBJECT_UNLOCK (self);
+
+  const gboolean want = (self->frame_count % interval) == 0
+      || self->tracks_w != W || self->tracks_h != H;
+  self->frame_count++;
+  if (want) {
+    if (!detect (self, frame, pts)) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("The detector network failed to run."),
+          (NULL));
+      return GST_FLOW_ERROR;
+    }
+    GST_OBJECT_LOCK (self);
+    self->inferences++;
+    GST_OBJECT_UNLOCK (self);
+  }
+  attach_tracks (self, buf, W, H, pts);
+  return GST_FLOW_OK;
+}
+
+/* Pixels are only read: map them read-only (no copy of shared memory). */
+static GstFlowReturn
+gst_bnn_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstVideoFilter *filter = GST_VIDEO_FILTER_CAST (trans);
+  GstVideoFrame frame;
+  GstFlowReturn ret;
+
+  if (G_UNLIKELY (!filter->negotiated)) {
+    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION, (NULL), ("not negotiated"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (!gst_video_frame_map (&frame, &filter->in_info, buf,
+          (GstMapFlags) (GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))) {
+    GST_ELEMENT_WARNING (trans, STREAM, FAILED, (NULL), ("could not map a video frame"));
+    return GST_FLOW_OK;
+  }
+  ret = gst_bnn_detect_transform_frame_ip (filter, &frame);
+  gst_video_frame_unmap (&frame);
+  return ret;
+}
+
+static gboolean
+gst_bnn_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (trans);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
+      || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+    reset_tracking (self);
+  return GST_BASE_TRANSFORM_CLASS (gst_bnn_detect_parent_class)->sink_event (trans, event);
+}
+
+static gboolean
+gst_bnn_detect_set_info (GstVideoFilter * filter, GstCaps * incaps, GstVideoInfo * in_info,
+    GstCaps * outcaps, GstVideoInfo * out_info)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (filter);
+  (void) incaps;
+  (void) outcaps;
+  (void) out_info;
+  GST_DEBUG_OBJECT (self, "negotiated %s %dx%d",
+      gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)),
+      GST_VIDEO_INFO_WIDTH (in_info), GST_VIDEO_INFO_HEIGHT (in_info));
+  reset_tracking (self);
+  return TRUE;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_bnn_detect_set_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model_prop);
+      self->model_prop = g_value_dup_string (value);
+      break;
+    case PROP_THREADS:
+      self->threads = g_value_get_int (value);
+      break;
+    case PROP_THRESHOLD:
+      self->threshold = g_value_get_float (value);
+      break;
+    case PROP_PERSON_THRESHOLD:
+      self->person_threshold = g_value_get_float (value);
+      break;
+    case PROP_FACE_THRESHOLD:
+      self->face_threshold = g_value_get_float (value);
+      break;
+    case PROP_MAX_DETECTIONS:
+      self->max_detections = g_value_get_uint (value);
+      break;
+    case PROP_CLASSES:
+      g_free (self->classes_prop);
+      self->classes_prop = g_value_dup_string (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      self->interval = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_bnn_detect_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_prop);
+      break;
+    case PROP_THREADS:
+      g_value_set_int (value, self->threads);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_float (value, self->threshold);
+      break;
+    case PROP_PERSON_THRESHOLD:
+      g_value_set_float (value, self->person_threshold);
+      break;
+    case PROP_FACE_THRESHOLD:
+      g_value_set_float (value, self->face_threshold);
+      break;
+    case PROP_MAX_DETECTIONS:
+      g_value_set_uint (value, self->max_detections);
+      break;
+    case PROP_CLASSES:
+      g_value_set_string (value, self->classes_prop);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    case PROP_INFERENCES:
+      g_value_set_uint64 (value, self->inferences);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_bnn_detect_finalize (GObject * object)
+{
+  GstBnnDetect *self = GST_BNN_DETECT (object);
+  free_state (self);
+  g_free (self->model_prop);
+  g_free (self->classes_prop);
+  G_OBJECT_CLASS (gst_bnn_detect_parent_class)->finalize (object);
+}
+
+static void
+gst_bnn_detect_class_init (GstBnnDetectClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  GST_DEBUG_CATEGORY_INIT (bnn_detect_debug, "bnndetect", 0,
+      "binary person and face detector");
+
+  gobject_class->set_property = gst_bnn_detect_set_property;
+  gobject_class->get_property = gst_bnn_detect_get_property;
+  gobject_class->finalize = gst_bnn_detect_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Detector model file (.bnn path) or shipped model name (detect)", DEFAULT_MODEL,
+          rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_int ("threads", "Threads",
+          "Threads running the network (0: one per CPU core)", 0, 64, DEFAULT_THREADS,
+          rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_float ("threshold", "Threshold",
+          "Minimum confidence of a reported detection, every class (see "
+          "person-threshold, face-threshold)", 0.0f, 1.0f, DEFAULT_THRESHOLD,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PERSON_THRESHOLD,
+      g_param_spec_float ("person-threshold", "Person threshold",
+          "Minimum confidence of a person (-1: use 'threshold')", -1.0f, 1.0f, -1.0f,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_FACE_THRESHOLD,
+      g_param_spec_float ("face-threshold", "Face threshold",
+          "Minimum confidence of a face (-1: use 'threshold')", -1.0f, 1.0f, -1.0f,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_DETECTIONS,
+      g_param_spec_uint ("max-detections", "Maximum detections",
+          "Most regions reported per frame (best first)", 1, MAX_DET_LIMIT,
+          DEFAULT_MAX_DETECTIONS, rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_CLASSES,
+      g_param_spec_string ("classes", "Classes",
+          "Comma-separated classes to report, e.g. \"person,face\" (empty: every class "
+          "of the model)",
+          DEFAULT_CLASSES, rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Run the network on every Nth frame; the frames in between carry the last "
+          "boxes, moved with their tracked speed", 1, 1000, DEFAULT_INTERVAL,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_INFERENCES,
+      g_param_spec_uint64 ("inferences", "Inferences",
+          "Number of network runs since start (read-only statistics)", 0, G_MAXUINT64,
+          0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Binary person and face detector", "Filter/Analyzer/Video",
+      "Finds persons and faces with a binary CenterNet network and attaches one "
+      "GstVideoRegionOfInterestMeta per detection (roi_type person or face, a "
+      "'detection' structure with confidence and track-id)", "bnnlandmarks developers");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_bnn_detect_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_bnn_detect_stop);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_bnn_detect_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_bnn_detect_sink_event);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gst_bnn_detect_set_info);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR (gst_bnn_detect_transform_frame_ip);
+}
+
+static void
+gst_bnn_detect_init (GstBnnDetect * self)
+{
+  self->model_prop = g_strdup (DEFAULT_MODEL);
+  self->classes_prop = g_strdup (DEFAULT_CLASSES);
+  self->threads = DEFAULT_THREADS;
+  self->threshold = DEFAULT_THRESHOLD;
+  self->person_threshold = self->face_threshold = -1.0f;
+  self->max_detections = DEFAULT_MAX_DETECTIONS;
+  self->interval = DEFAULT_INTERVAL;
+  self->tracks_pts = GST_CLOCK_TIME_NONE;
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}

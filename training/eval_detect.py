@@ -1,0 +1,225 @@
+# training/eval_detect.py: AP@0.5 per class of the detector on the val set of data/detect,
+# through the engine (ctypes: letterbox preprocess, run, CenterNet decode, all in C) or torch.
+import argparse
+import ctypes as C
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from detect_data import CLASSES, STRIDE, DetSet, letterbox  # noqa: E402
+
+IOU = 0.5
+
+
+def iou_one(b, bs):
+    """IoU of box b (x, y, w, h) against boxes bs (N, 4); also intersection over b's area."""
+    if len(bs) == 0:
+        return np.zeros(0), np.zeros(0)
+    x0 = np.maximum(b[0], bs[:, 0])
+    y0 = np.maximum(b[1], bs[:, 1])
+    x1 = np.minimum(b[0] + b[2], bs[:, 0] + bs[:, 2])
+    y1 = np.minimum(b[1] + b[3], bs[:, 1] + bs[:, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    a = b[2] * b[3]
+    union = a + bs[:, 2] * bs[:, 3] - inter
+    return inter / np.maximum(union, 1e-9), inter / max(a, 1e-9)
+
+
+def average_precision(dets, ds, cls, iou_thr=IOU):
+    """dets: list per image of (N, 5) arrays [x, y, w, h, score] (edge frame) for class cls.
+    Only images that label cls count; detections on crowd (ignore) boxes are neither TP nor
+    FP. All-point interpolated AP (VOC 2010+). Returns (AP, n_gt)."""
+    recs = []
+    n_gt = 0
+    for i, d in enumerate(dets):
+        if not ds.labelled[i, cls]:
+            continue
+        sel = ds.cls[i] == cls
+        gt = ds.boxes[i][sel & ~ds.ignore[i]]
+        ig = ds.boxes[i][sel & ds.ignore[i]]
+        n_gt += len(gt)
+        used = np.zeros(len(gt), bool)
+        for b in d[np.argsort(-d[:, 4], kind="stable")]:
+            iou, _ = iou_one(b, gt)
+            j = -1
+            if len(gt):
+                cand = np.where(~used, iou, -1)
+                j = int(np.argmax(cand))
+                if cand[j] < iou_thr:
+                    j = -1
+            if j >= 0:
+                used[j] = True
+                recs.append((b[4], 1))
+            else:
+                _, ioa = iou_one(b, ig)
+                if len(ig) and ioa.max() >= 0.5:
+                    continue
+                recs.append((b[4], 0))
+    if n_gt == 0:
+        return float("nan"), 0
+    if not recs:
+        return 0.0, n_gt
+    recs.sort(key=lambda r: -r[0])
+    tp = np.cumsum([r[1] for r in recs])
+    fp = np.cumsum([1 - r[1] for r in recs])
+    rec = tp / n_gt
+    prec = tp / np.maximum(tp + fp, 1e-9)
+    mrec = np.concatenate([[0], rec, [1]])
+    mpre = np.concatenate([[0], prec, [0]])
+    for k in range(len(mpre) - 2, -1, -1):
+        mpre[k] = max(mpre[k], mpre[k + 1])
+    idx = np.where(mrec[1:] != mrec[:-1])[0]
+    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1])), n_gt
+
+
+def decode_torch(center, size, offset, geom, S, threshold=0.01, max_det=100):
+    """The engine's decoding (docs/engine.md) on one image's torch outputs -> per class
+    arrays [x, y, w, h, score] in source edge coordinates."""
+    x0, y0, side = geom
+    k = side / S
+    hm = center
+    pooled = F.max_pool2d(hm[None], 3, 1, 1)[0]
+    peaks = (hm >= pooled) & (torch.sigmoid(hm) >= threshold)
+    out = []
+    for c in range(hm.shape[0]):
+        v, u = torch.nonzero(peaks[c], as_tuple=True)
+        sc = torch.sigmoid(hm[c, v, u])
+        order = torch.argsort(-sc)[:max_det]
+        v, u, sc = v[order], u[order], sc[order]
+        bw = size[0, v, u].clamp(min=0) * STRIDE * k
+        bh = size[1, v, u].clamp(min=0) * STRIDE * k
+        cx = x0 + (STRIDE * (u.float() + offset[0, v, u]) + 2.0) * k
+        cy = y0 + (STRIDE * (v.float() + offset[1, v, u]) + 2.0) * k
+        out.append(torch.stack([cx - bw / 2, cy - bh / 2, bw, bh, sc], 1).numpy())
+    return out
+
+
+def eval_torch(model, ds, S=256, batch=16):
+    model.eval()
+    dets = [[] for _ in CLASSES]
+    with torch.no_grad():
+        for i0 in range(0, len(ds), batch):
+            ims, geoms = [], []
+            for i in range(i0, min(len(ds), i0 + batch)):
+                im, g = letterbox(ds.images[i], S)
+                ims.append(im)
+                geoms.append(g)
+            x = torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).float().div_(255)
+            x = x.contiguous(memory_format=torch.channels_last)
+            ce, sz, of = model(x)
+            for j, g in enumerate(geoms):
+                per = decode_torch(ce[j], sz[j], of[j], g, S)
+                for c in range(len(CLASSES)):
+                    dets[c].append(per[c])
+    model.train()
+    return {f"ap_{CLASSES[c]}": round(average_precision(dets[c], ds, c)[0], 4)
+            for c in range(len(CLASSES))}
+
+
+# ---------------------------------------------------------------- through the engine
+
+class Crop(C.Structure):
+    _fields_ = [("x0", C.c_float), ("y0", C.c_float), ("side", C.c_float), ("size", C.c_int)]
+
+
+class Det(C.Structure):
+    _fields_ = [("cls", C.c_int), ("score", C.c_float), ("x", C.c_float), ("y", C.c_float),
+                ("w", C.c_float), ("h", C.c_float)]
+
+
+class EngineDetector:
+    """Whole-frame detection exactly as the bnndetect element does it: bnn_crop_for_box with
+    a NULL box, bnn_preprocess_packed (RGB), bnn_net_run, bnn_decode_detections."""
+
+    def __init__(self, path, threads=1, threshold=0.01, max_det=100):
+        import engine as E
+        self.E = E
+        self.eng = E.Engine(path, threads=threads)
+        L = E.lib()
+        L.bnn_crop_for_box.restype = Crop
+        L.bnn_crop_for_box.argtypes = [C.c_int, C.c_int, C.c_void_p, C.c_float, C.c_int]
+        L.bnn_preprocess_packed.argtypes = [C.c_void_p, C.c_void_p, C.c_int, C.c_int,
+                                            C.c_size_t, C.c_int, C.POINTER(Crop),
+                                            C.POINTER(C.c_float)]
+        L.bnn_net_find_output.argtypes = [C.c_void_p, C.c_int]
+        L.bnn_decode_detections.argtypes = [C.POINTER(E.Output)] * 3 + [
+            C.c_int, C.POINTER(Crop), C.c_float, C.POINTER(Det), C.c_int]
+        self.L = L
+        self.threshold, self.max_det = threshold, max_det
+        self.dets = (Det * max_det)()
+        self.outs = []
+        for kind in (3, 4, 5):
+            i = L.bnn_net_find_output(self.eng.net, kind)
+            if i < 0:
+                raise RuntimeError(f"{path}: no detection head of kind {kind}")
+            self.outs.append(i)
+        self.info = self.eng.info
+        self.classes = [self.info.det_class_names[i].decode()
+                        for i in range(self.info.n_det_classes)]
+
+    def __call__(self, img):
+        """img: H x W x 3 uint8 RGB -> list of (cls, score, x, y, w, h) in edge coordinates
+        and the milliseconds spent (preprocess + run + decode)."""
+        L, E = self.L, self.E
+        h, w = img.shape[:2]
+        img = np.ascontiguousarray(img)
+        t0 = time.perf_counter()
+        crop = L.bnn_crop_for_box(w, h, None, 1.0, self.info.input_size)
+        L.bnn_preprocess_packed(self.eng.model, img.ctypes.data, w, h, w * 3, 0,
+                                C.byref(crop), L.bnn_net_input(self.eng.net))
+        if L.bnn_net_run(self.eng.net) != 0:
+            raise RuntimeError("bnn_net_run failed")
+        o = [E.Output() for _ in range(3)]
+        for k in range(3):
+            L.bnn_net_output(self.eng.net, self.outs[k], C.byref(o[k]))
+        n = L.bnn_decode_detections(C.byref(o[0]), C.byref(o[1]), C.byref(o[2]),
+                                    self.info.output_stride, C.byref(crop), self.threshold,
+                                    self.dets, self.max_det)
+        ms = (time.perf_counter() - t0) * 1e3
+        return [(d.cls, d.score, d.x, d.y, d.w, d.h) for d in self.dets[:n]], ms
+
+
+def eval_engine(path, ds, threads=1):
+    det = EngineDetector(path, threads=threads)
+    names = det.classes
+    per = [[] for _ in names]
+    times = []
+    for img in ds.images:
+        res, ms = det(img)
+        times.append(ms)
+        for c in range(len(names)):
+            a = np.array([[r[2], r[3], r[4], r[5], r[1]] for r in res if r[0] == c],
+                         np.float32).reshape(-1, 5)
+            per[c].append(a)
+    out = {}
+    for c, name in enumerate(names):
+        ap, n = average_precision(per[c], ds, CLASSES.index(name))
+        out[f"ap_{name}"] = round(ap, 4)
+        out[f"n_gt_{name}"] = n
+    out["ms_median"] = round(float(np.median(times)), 3)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="AP@0.5 per class of a .bnn detector on val, "
+                                             "through the engine")
+    ap.add_argument("model", nargs="?", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "models", "detect.bnn"))
+    ap.add_argument("--split", default="val")
+    ap.add_argument("--data-root", default=None)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    ds = DetSet(args.split, args.data_root)
+    res = eval_engine(args.model, ds, args.threads)
+    res["images"] = len(ds)
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
