@@ -10,9 +10,9 @@ Live: videotestsrc is-live=true 640x480 I420 30/1 ! bnnlandmarks threads=2
   - processed fps: network runs per second (the element's "inferences" counter);
   - rendered / dropped at the sink (fakesink "stats");
   - capture -> sink arrival per frame (clock time at the sink pad minus the frame's
-    running time; a live source stamps a frame at the start of its interval and pushes it
-    at the end, so this is one frame interval + crop + overlay + waiting for a core),
-    mean / p95 / max;
+    running time, i.e. its capture time), mean / p95 / max; the first row, the source
+    straight into the sink, is the baseline: the difference is what conversion, crop,
+    overlay and waiting for a core add;
   - the pipeline latency (LATENCY query): a frame is shown at capture + this (the source's
     frame interval + the element's processing time + the sink's 20 ms processing-deadline);
   - CPU: process user+system time / wall time (100 % = one core), all threads.
@@ -36,7 +36,8 @@ import time
 import gi
 
 gi.require_version("Gst", "1.0")
-from gi.repository import Gst  # noqa: E402
+gi.require_version("GstBase", "1.0")
+from gi.repository import Gst, GstBase  # noqa: E402,F401  (GstBase: BaseSink.get_latency)
 
 Gst.init(None)
 
@@ -65,14 +66,17 @@ def machine_state():
 
 
 def run_live(model, seconds, threads):
+    """model None: the baseline, source straight to the sink."""
+    middle = ("bnnlandmarks name=lm threads=%d skip-when-busy=true ! landmarkoverlay ! "
+              % threads) if model else ""
     desc = ("videotestsrc is-live=true pattern=ball ! "
-            "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
-            "bnnlandmarks name=lm threads=%d skip-when-busy=true ! landmarkoverlay ! "
+            "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! %s"
             "fakesink name=sink sync=true qos=true max-lateness=20000000"
-            % (W, H, FPS, threads))
+            % (W, H, FPS, middle))
     pipe = Gst.parse_launch(desc)
     lm = pipe.get_by_name("lm")
-    lm.set_property("model", model)
+    if lm:
+        lm.set_property("model", model)
     sink = pipe.get_by_name("sink")
     delays = []
     seg = [None]
@@ -95,26 +99,36 @@ def run_live(model, seconds, threads):
         Gst.PadProbeType.BUFFER | Gst.PadProbeType.EVENT_DOWNSTREAM, probe)
     bus = pipe.get_bus()
     pipe.set_state(Gst.State.PLAYING)
+
+    def wait(seconds):
+        # like gst-launch: recalculate the latency when an element asks
+        end = time.monotonic() + seconds
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            msg = bus.timed_pop_filtered(int(left * Gst.SECOND),
+                                         Gst.MessageType.ERROR | Gst.MessageType.LATENCY)
+            if msg is None:
+                return
+            if msg.type == Gst.MessageType.ERROR:
+                raise SystemExit("live pipeline error: %s" % msg.parse_error()[0].message)
+            pipe.recalculate_latency()
+
     # settle for 1 s (model load, first inferences, latency set), then measure
-    msg = bus.timed_pop_filtered(1 * Gst.SECOND, Gst.MessageType.ERROR)
-    if msg:
-        raise SystemExit("live pipeline error: %s" % msg.parse_error()[0].message)
-    inf0 = lm.get_property("inferences")
+    wait(1)
+    inf0 = lm.get_property("inferences") if lm else 0
     st0 = sink.get_property("stats")
     r0, d0 = st0.get_uint64("rendered")[1], st0.get_uint64("dropped")[1]
     del delays[:]
     t0, c0 = time.monotonic(), os.times()
-    msg = bus.timed_pop_filtered(int(seconds * Gst.SECOND), Gst.MessageType.ERROR)
-    if msg:
-        raise SystemExit("live pipeline error: %s" % msg.parse_error()[0].message)
+    wait(seconds)
     t1, c1 = time.monotonic(), os.times()
-    inf1 = lm.get_property("inferences")
+    inf1 = lm.get_property("inferences") if lm else 0
     st1 = sink.get_property("stats")
     r1, d1 = st1.get_uint64("rendered")[1], st1.get_uint64("dropped")[1]
-    q = Gst.Query.new_latency()
-    pipe.query(q)
-    live, min_lat, _max_lat = q.parse_latency()
-    ptime = lm.get_property("processing-time")
+    min_lat = sink.get_latency()   # the latency the sink renders with
+    ptime = lm.get_property("processing-time") if lm else 0
     pipe.set_state(Gst.State.NULL)
     wall = t1 - t0
     cpu = (c1.user - c0.user) + (c1.system - c0.system)
@@ -226,7 +240,7 @@ def main():
     print("| model | frames/s at sink | processed fps | rendered | dropped | "
           "capture->sink ms mean / p95 / max | pipeline latency ms | crop ms | CPU % |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, m in models:
+    for name, m in [("none (no network, baseline)", None)] + models:
         r = run_live(m, opts.seconds, t)
         print("| %s | %.1f | %.1f | %d | %d | %.1f / %.1f / %.1f | %.1f | %.2f | %.0f |"
               % (name, r["frames_fps"], r["processed_fps"], r["rendered"], r["dropped"],

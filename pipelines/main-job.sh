@@ -23,16 +23,32 @@ if [ -f "$models/body-lite.bnn" ]; then
     exit 2
   fi
   mkdir -p "$out"
-  echo "main-job: body landmarks on $video (body-lite)"
-  sh "$top/pipelines/annotate-file.sh" "$video" "$out/vtest-body.mp4" "$models/body-lite.bnn" --threads 2
+  detect=""
+  if [ -f "$models/detect.bnn" ]; then
+    # several people: the detector finds each, the body model runs on each
+    detect="--detect-model $models/detect.bnn --max-instances 8"
+    echo "main-job: body landmarks on $video (detect + body-lite)"
+  else
+    echo "main-job: body landmarks on $video (body-lite on the whole frame: no detector" \
+         "model yet, so one subject at a time)"
+  fi
+  # shellcheck disable=SC2086
+  sh "$top/pipelines/annotate-file.sh" "$video" "$out/vtest-body.mp4" "$models/body-lite.bnn" \
+    --threads 2 $detect
   did=1
 fi
 if [ -f "$models/face-lite.bnn" ]; then
   if [ -f "$photo" ]; then
     mkdir -p "$out"
-    echo "main-job: face landmarks and parts on $photo (face-lite, faces found by OpenCV's facedetect), as a 3 s clip"
+    if [ -f "$models/detect.bnn" ]; then
+      faces="--detect-model $models/detect.bnn"; by="the project's detector"
+    else
+      faces="--detect-faces"; by="OpenCV's facedetect"
+    fi
+    echo "main-job: face landmarks and parts on $photo (face-lite, faces found by $by), as a 3 s clip"
+    # shellcheck disable=SC2086
     sh "$top/pipelines/annotate-file.sh" "$photo" "$out/astronaut-face.mp4" "$models/face-lite.bnn" \
-      --detect-faces --still-frames 75 --threads 2
+      $faces --still-frames 75 --threads 2
     did=1
   else
     echo "main-job: $photo not found (apt-get install python3-skimage): no face clip" >&2

@@ -1,14 +1,18 @@
 # webcam-common.sh: shared by webcam.sh and webcam-record.sh (sourced, not run): finds the
 # plugin, checks the camera, and builds the capture and landmark parts of the pipeline.
-# In: $device $model. Out: $src (capture, decoded to raw video) and $landmarks (detector
-# for face models + bnnlandmarks skip-when-busy), gst-launch syntax.
+# In: $device $model. Out: $src (capture, decoded to raw video) and $landmarks (a region
+# detector when there is one + bnnlandmarks skip-when-busy), gst-launch syntax.
 #
 # Environment:
 #   BNNLM_BUILD_DIR      build tree whose plugin/ is used (default: the source tree's build/)
 #   BNNLM_CAM_SIZE       capture size asked of the camera, WxH (default 640x480)
 #   BNNLM_CAM_FPS        frame rate asked of the camera (default 30)
+#   BNNLM_DETECT         1: the project's detector (bnndetect, models/detect.bnn) finds
+#                        persons and faces first (default: 1 when models/detect.bnn exists)
+#   BNNLM_DETECT_MODEL   the detector model (default detect)
 #   BNNLM_FACEDETECT     1/0: find faces with OpenCV's facedetect before a face model
-#                        (default 1 when the model's name contains "face")
+#                        (default 1 when the model's name contains "face" and the project's
+#                        detector is not used)
 #   BNNLM_THREADS        network threads (default 0: one per core)
 #   BNNLM_WEBCAM_SOURCE  a gst-launch source description used instead of the camera, e.g.
 #                        "videotestsrc is-live=true" (demos and tests; no device check)
@@ -64,12 +68,20 @@ else
   src="v4l2src device=$device ! $caps ! decodebin ! videoconvert"
 fi
 
+detect=${BNNLM_DETECT:-}
+if [ -z "$detect" ]; then
+  detect=0
+  [ -f "${BNNLM_MODEL_DIR:-$top/models}/detect.bnn" ] && detect=1
+fi
 facedetect=${BNNLM_FACEDETECT:-}
 if [ -z "$facedetect" ]; then
   case $model in *face*) facedetect=1 ;; *) facedetect=0 ;; esac
+  [ "$detect" = 1 ] && facedetect=0
 fi
 detector=""
-if [ "$facedetect" = 1 ]; then
+if [ "$detect" = 1 ]; then
+  detector="bnndetect model=${BNNLM_DETECT_MODEL:-detect} ! "
+elif [ "$facedetect" = 1 ]; then
   if gst-inspect-1.0 facedetect >/dev/null 2>&1; then
     # regions of interest of type "face" for the face model; min size 80 px keeps it at
     # ~15 ms a 640x480 frame. OpenCV warns about cascades Debian does not ship: silenced.

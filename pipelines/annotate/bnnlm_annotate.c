@@ -14,9 +14,9 @@
 /* The pipeline (offline: no sink syncs to the clock, nothing drops or skips a frame):
  *
  *   uridecodebin --video--> queue ! videoconvert [! imagefreeze ! 25 fps, for a still image]
- *       [! facedetect, with --detect-faces] ! bnnlandmarks ! landmarkexport location=JSON ! landmarkoverlay ! videoconvert
+ *       [! bnndetect, with --detect | ! facedetect, with --detect-faces] ! bnnlandmarks ! landmarkexport location=JSON ! landmarkoverlay ! videoconvert
  *       ! I420 ! x264enc ! h264parse ! queue --> mp4mux ! filesink location=OUT
- *                --audio--> queue ! audioconvert ! audioresample ! AAC encoder ! queue --^
+ *                --audio--> queue ! audioconvert ! audioresample ! AAC encoder --------^
  *                --other--> fakesink
  *
  * The input is probed first (GstDiscoverer) so that the audio branch exists exactly when the
@@ -32,8 +32,8 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_MODEL = 3, EXIT_OUTPUT 
 
 typedef struct {
   /* command line */
-  gchar *in, *out, *json, *model, *preset, *isa;
-  gint threads, quality, interval, still_frames;
+  gchar *in, *out, *json, *model, *preset, *isa, *detect_model;
+  gint threads, quality, interval, still_frames, max_instances;
   gdouble min_confidence;
   gboolean no_audio, quiet, progress_lines, detect_faces;
 
@@ -44,7 +44,7 @@ typedef struct {
   guint n_video, n_audio;
 
   /* pipeline */
-  GstElement *pipeline, *video_in, *audio_in, *landmarks;
+  GstElement *pipeline, *video_in, *audio_in, *landmarks, *detector;
   gboolean video_linked, audio_linked;
   GMainLoop *loop;
   int exit_code;
@@ -54,7 +54,11 @@ typedef struct {
   GMutex lock;
   guint64 frames;
   GstClockTime position;   /* stream time of the last frame */
-  GstSegment segment;
+  GstSegment segment;      /* the video's, at the encoder */
+  GstSegment in_segment;   /* the video's, where it leaves the decoder */
+  GstClockTime last_end;   /* running time of the end of the last decoded video frame */
+  GstSegment audio_segment;
+  GstClockTime cut;        /* after Ctrl-C: audio from this running time on is dropped */
   gint64 t_start, t_last_report;
   gint last_decile;
   gboolean tty;
@@ -79,6 +83,10 @@ usage (FILE *f)
     "  --quality Q           x264 constant quality, 0 best .. 51 worst (default 23)\n"
     "  --speed PRESET        x264 speed preset: ultrafast .. veryslow (default veryfast)\n"
     "  --still-frames N      frames made from a still image, at 25 fps (default 25)\n"
+    "  --detect              find persons and faces with the project's detector (element\n"
+    "                        bnndetect, model detect) and run the model on each one\n"
+    "  --detect-model M      the detector's model (default detect; implies --detect)\n"
+    "  --max-instances N     most subjects per frame, 1..16 (default 4)\n"
     "  --detect-faces        find faces with OpenCV's facedetect (gstreamer1.0-opencv) and\n"
     "                        run a face model on each (else it sees the whole frame)\n"
     "  --no-audio            drop the audio track\n"
@@ -112,6 +120,7 @@ parse_args (App *app, int argc, char **argv)
   app->interval = 1;
   app->still_frames = 25;
   app->min_confidence = 0.2;
+  app->max_instances = 4;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -152,6 +161,14 @@ parse_args (App *app, int argc, char **argv)
       app->min_confidence = g_ascii_strtod (v, &end);
       if (end == v || *end || !(app->min_confidence >= 0 && app->min_confidence <= 1))
         goto bad_value;
+    } else if (!strcmp (a, "--detect")) {
+      if (!app->detect_model)
+        app->detect_model = g_strdup ("detect");
+    } else if (!strcmp (a, "--detect-model")) {
+      NEED_VALUE (); g_free (app->detect_model); app->detect_model = g_strdup (v);
+    } else if (!strcmp (a, "--max-instances")) {
+      NEED_VALUE ();
+      if (!parse_int (v, 1, 16, &app->max_instances)) goto bad_value;
     } else if (!strcmp (a, "--detect-faces")) {
       app->detect_faces = TRUE;
     } else if (!strcmp (a, "--no-audio")) {
@@ -177,6 +194,10 @@ parse_args (App *app, int argc, char **argv)
   }
   if (npos != 2) {
     usage (stderr);
+    return -1;
+  }
+  if (app->detect_model && app->detect_faces) {
+    fprintf (stderr, PROG ": --detect and --detect-faces exclude each other\n");
     return -1;
   }
   app->in = g_strdup (positional[0]);
@@ -323,6 +344,63 @@ count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Where the video leaves the decoder: the end of the last frame the output will have if
+ * Ctrl-C comes now (the frames queued behind it are still encoded). */
+static GstPadProbeReturn
+video_in_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  App *app = user_data;
+  (void) pad;
+  g_mutex_lock (&app->lock);
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT) {
+      const GstSegment *seg;
+      gst_event_parse_segment (ev, &seg);
+      if (seg->format == GST_FORMAT_TIME)
+        gst_segment_copy_into (seg, &app->in_segment);
+    }
+  } else {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    GstClockTime rt = GST_BUFFER_PTS_IS_VALID (buf)
+        ? gst_segment_to_running_time (&app->in_segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buf))
+        : GST_CLOCK_TIME_NONE;
+    if (GST_CLOCK_TIME_IS_VALID (rt))
+      app->last_end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ? GST_BUFFER_DURATION (buf) : 0);
+  }
+  g_mutex_unlock (&app->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* On the audio encoder's input: after Ctrl-C the audio stops where the video stops. */
+static GstPadProbeReturn
+audio_cut_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  App *app = user_data;
+  (void) pad;
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
+  g_mutex_lock (&app->lock);
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT) {
+      const GstSegment *seg;
+      gst_event_parse_segment (ev, &seg);
+      if (seg->format == GST_FORMAT_TIME)
+        gst_segment_copy_into (seg, &app->audio_segment);
+    }
+  } else if (GST_CLOCK_TIME_IS_VALID (app->cut)) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    GstClockTime rt = GST_BUFFER_PTS_IS_VALID (buf)
+        ? gst_segment_to_running_time (&app->audio_segment, GST_FORMAT_TIME,
+                                       GST_BUFFER_PTS (buf))
+        : GST_CLOCK_TIME_NONE;
+    if (GST_CLOCK_TIME_IS_VALID (rt) && rt >= app->cut)
+      ret = GST_PAD_PROBE_DROP;
+  }
+  g_mutex_unlock (&app->lock);
+  return ret;
+}
+
 static void
 on_pad_added (GstElement *dec, GstPad *pad, gpointer user_data)
 {
@@ -411,7 +489,7 @@ build_pipeline (App *app)
   /* video */
   GstElement *vq = make ("queue", "vqueue");
   GstElement *conv1 = make ("videoconvert", "conv-in");
-  GstElement *freeze = NULL, *rate = NULL, *faces = NULL;
+  GstElement *freeze = NULL, *rate = NULL, *faces = NULL, *detector = NULL;
   GstElement *lm = make ("bnnlandmarks", "landmarks");
   GstElement *exp = make ("landmarkexport", "export");
   GstElement *ovl = make ("landmarkoverlay", "overlay");
@@ -445,7 +523,14 @@ build_pipeline (App *app)
     g_object_set (faces, "display", FALSE, "min-size-width", 48, "min-size-height", 48,
                   NULL);
   }
-  g_object_set (lm, "model", app->model, "threads", app->threads,
+  if (app->detect_model) {
+    detector = make ("bnndetect", "detector");
+    if (!detector)
+      return FALSE;
+    /* it attaches a GstVideoRegionOfInterestMeta of type "person" or "face" per find */
+    g_object_set (detector, "model", app->detect_model, "threads", app->threads, NULL);
+  }
+  g_object_set (lm, "model", app->model, "max-instances", (guint) app->max_instances, "threads", app->threads,
                 "inference-interval", (guint) app->interval,
                 "min-confidence", (gfloat) app->min_confidence,
                 "skip-when-busy", FALSE, "qos", FALSE, NULL);
@@ -471,6 +556,8 @@ build_pipeline (App *app)
   }
   if (faces)
     vchain[n++] = faces;
+  if (detector)
+    vchain[n++] = detector;
   vchain[n++] = lm;
   vchain[n++] = exp;
   vchain[n++] = ovl;
@@ -484,10 +571,15 @@ build_pipeline (App *app)
     return FALSE;
   app->video_in = vq;
   app->landmarks = lm;
+  app->detector = detector;
 
   GstPad *p = gst_element_get_static_pad (enc, "sink");
   gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                      count_probe, app, NULL);
+  gst_object_unref (p);
+  p = gst_element_get_static_pad (vq, "sink");
+  gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     video_in_probe, app, NULL);
   gst_object_unref (p);
 
   /* audio */
@@ -496,15 +588,20 @@ build_pipeline (App *app)
     GstElement *ac = make ("audioconvert", NULL);
     GstElement *ar = make ("audioresample", NULL);
     GstElement *aenc = make_aac_encoder ();
-    GstElement *amq = make ("queue", "amuxqueue");
-    if (!aq || !ac || !ar || !aenc || !amq)
+    if (!aq || !ac || !ar || !aenc)
       return FALSE;
-    g_object_set (amq, "max-size-buffers", 0u, "max-size-bytes", 0u,
+    /* the slack for the video encoder's delay: decoded audio waits here, so that it can
+     * still be cut where the video stops */
+    g_object_set (aq, "max-size-buffers", 0u, "max-size-bytes", 0u,
                   "max-size-time", (guint64) 0, NULL);
-    GstElement *achain[] = { aq, ac, ar, aenc, amq, NULL };
-    if (!add_chain (bin, achain) || !gst_element_link (amq, mux))
+    GstElement *achain[] = { aq, ac, ar, aenc, NULL };
+    if (!add_chain (bin, achain) || !gst_element_link (aenc, mux))
       return FALSE;
     app->audio_in = aq;
+    GstPad *ap = gst_element_get_static_pad (aenc, "sink");
+    gst_pad_add_probe (ap, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                       audio_cut_probe, app, NULL);
+    gst_object_unref (ap);
   }
 
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), app);
@@ -600,7 +697,7 @@ classify_error (App *app, GstMessage *msg, GError *err)
 {
   GstObject *src = GST_MESSAGE_SRC (msg);
   if (err->domain == GST_RESOURCE_ERROR && app->landmarks &&
-      (src == GST_OBJECT (app->landmarks)))
+      (src == GST_OBJECT (app->landmarks) || src == GST_OBJECT (app->detector)))
     return EXIT_MODEL;
   if (err->domain == GST_RESOURCE_ERROR &&
       (err->code == GST_RESOURCE_ERROR_OPEN_WRITE || err->code == GST_RESOURCE_ERROR_WRITE ||
@@ -685,8 +782,12 @@ on_sigint (gpointer user_data)
     fprintf (stderr, PROG ": interrupted: finishing %s with the frames done so far "
              "(Ctrl-C again to abort)\n", app->out);
     end_branch (app->video_in);
-    if (app->audio_in)
+    if (app->audio_in) {
+      g_mutex_lock (&app->lock);
+      app->cut = GST_CLOCK_TIME_IS_VALID (app->last_end) ? app->last_end : 0;
+      g_mutex_unlock (&app->lock);
       end_branch (app->audio_in);
+    }
     return G_SOURCE_CONTINUE;
   }
   fprintf (stderr, PROG ": aborted; %s is incomplete\n", app->out);
@@ -703,6 +804,7 @@ app_clear (App *app)
   g_free (app->model);
   g_free (app->preset);
   g_free (app->isa);
+  g_free (app->detect_model);
   g_free (app->uri);
 }
 
@@ -713,6 +815,10 @@ main (int argc, char **argv)
   memset (&app, 0, sizeof app);
   g_mutex_init (&app.lock);
   gst_segment_init (&app.segment, GST_FORMAT_TIME);
+  gst_segment_init (&app.audio_segment, GST_FORMAT_TIME);
+  gst_segment_init (&app.in_segment, GST_FORMAT_TIME);
+  app.last_end = GST_CLOCK_TIME_NONE;
+  app.cut = GST_CLOCK_TIME_NONE;
   app.position = GST_CLOCK_TIME_NONE;
   app.duration = GST_CLOCK_TIME_NONE;
   app.last_decile = 0;

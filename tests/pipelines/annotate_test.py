@@ -2,10 +2,10 @@
 # tests/pipelines/annotate_test.py: the recorded-video use: bnnlm-annotate on clips this test
 # makes (with and without audio, MP4 and Matroska, a still image), its errors and Ctrl-C.
 """Usage: annotate_test.py SCENARIO --annotate BIN --model FILE [--slow-model FILE]
-          --registry FILE [--tmp DIR]
+          [--detect-model FILE] --registry FILE
 
 Scenarios: av-mp4, video-mkv, no-audio-flag, burned-in, still-image, interrupt, errors,
-detect-faces.
+detector, detect-faces.
 
 The clips are made and the outputs checked with this process's own GStreamer (system
 plugins only); bnnlm-annotate runs as a child with GST_PLUGIN_PATH (our plugin) and
@@ -126,7 +126,8 @@ def decode(path, rgb_frames=()):
         res["audio_samples"] += buf.get_size() // (2 * s.get_value("channels"))
 
     def pad_added(_dec, pad):
-        name = pad.get_current_caps().get_structure(0).get_name()
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        name = caps.get_structure(0).get_name()
         if name.startswith("video/"):
             res["video_streams"] += 1
             chain = "videoconvert ! video/x-raw,format=RGB ! fakesink name=vs"
@@ -148,7 +149,7 @@ def decode(path, rgb_frames=()):
         b.sync_state_with_parent()
         pad.link(b.get_static_pad("sink"))
         if name.startswith("video/"):
-            s = pad.get_current_caps().get_structure(0)
+            s = caps.get_structure(0)
             res["size"] = (s.get_value("width"), s.get_value("height"))
 
     dec.connect("pad-added", pad_added)
@@ -337,9 +338,13 @@ def sc_interrupt(opts, tmp):
     check(p.returncode == 0, "Ctrl-C finishes cleanly (exit %d)" % p.returncode)
     check("interrupted" in rest, "it says it was interrupted")
     info = discover(out)
-    n = len(decode(out)["pts"])
+    d = decode(out)
+    n = len(d["pts"])
     check(0 < n < 300, "the file holds the frames done so far (%d of 300)" % n)
     check(len(info.get_audio_streams()) == 1, "and the audio track")
+    secs = d["audio_samples"] / float(d["audio_rate"] or 1)
+    check(abs(secs - n / 25.0) < 0.25,
+          "the audio stops with the video (%.2f s of audio, %.2f s of video)" % (secs, n / 25.0))
     check(len(read_jsonl(os.path.splitext(out)[0] + ".jsonl")) == n,
           "one JSON line per written frame")
 
@@ -365,9 +370,23 @@ def sc_errors(opts, tmp):
         f.write(b"\0" * 100)
     p = annotate(opts, ["--model", junk, clip, os.path.join(tmp, "o.mp4")], expect_rc=3)
     check(junk in p.stderr, "a bad model file is named in the error")
+    p = annotate(opts, ["--model", opts.model, "--detect-model", junk, clip,
+                        os.path.join(tmp, "o.mp4")], expect_rc=3)
+    check(junk in p.stderr, "a bad detector model file is named in the error")
     p = annotate(opts, ["--model", opts.model, clip,
                         os.path.join(tmp, "no-such-dir", "o.mp4")], expect_rc=4)
     check("no-such-dir" in p.stderr, "an unwritable output is named in the error")
+
+
+def sc_detector(opts, tmp):
+    # the project's detector (bnndetect) in front; random weights: any number of regions
+    clip = os.path.join(tmp, "in.mp4")
+    make_clip(clip, 15, fps=15, size=(320, 240), audio=True)
+    out = os.path.join(tmp, "detected.mp4")
+    annotate(opts, ["--model", opts.model, "--detect-model", opts.detect_model,
+                    "--max-instances", "8", clip, out])
+    lines, _ = verify_output(out, 15, True, in_path=clip, audio_seconds=1.0)
+    check(all(len(ln["instances"]) <= 8 for ln in lines), "at most 8 instances a frame")
 
 
 def sc_detect_faces(opts, tmp):
@@ -398,6 +417,7 @@ SCENARIOS = {
     "still-image": sc_still_image,
     "interrupt": sc_interrupt,
     "errors": sc_errors,
+    "detector": sc_detector,
     "detect-faces": sc_detect_faces,
 }
 
@@ -408,6 +428,7 @@ def main():
     ap.add_argument("--annotate", required=True)
     ap.add_argument("--model", required=True)
     ap.add_argument("--slow-model")
+    ap.add_argument("--detect-model")
     ap.add_argument("--registry", required=True)
     opts = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bnnlm-annotate-test-") as tmp:

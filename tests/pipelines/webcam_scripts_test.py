@@ -2,9 +2,9 @@
 # tests/pipelines/webcam_scripts_test.py: pipelines/webcam.sh and webcam-record.sh as users run
 # them, with a live test source standing in for the camera, and their missing-camera error.
 """Usage: webcam_scripts_test.py SCENARIO --source-root DIR --build-root DIR
-          --face-model FILE --body-model FILE
+          --face-model FILE --body-model FILE --detect-model FILE
 
-Scenarios: missing-device, view, record-mp4, record-mkv. The scripts run with
+Scenarios: missing-device, view, view-detect, record-mp4, record-mkv. The scripts run with
 BNNLM_WEBCAM_SOURCE (a live videotestsrc) and BNNLM_WEBCAM_SINK (a syncing fakesink)."""
 
 import argparse
@@ -26,6 +26,7 @@ def run(opts, script, args, tmp, extra_env=None, expect_rc=0):
     env.pop("GST_PLUGIN_PATH", None)
     env["BNNLM_BUILD_DIR"] = opts.build_root
     env["GST_REGISTRY"] = os.path.join(tmp, "registry.bin")
+    env["BNNLM_DETECT"] = "0"   # not the shipped detector, whether or not it is there
     env.update(extra_env or {})
     cmd = ["sh", os.path.join(opts.source_root, "pipelines", script)] + args
     print("$", " ".join(cmd), flush=True)
@@ -59,6 +60,13 @@ def sc_view(opts, tmp):
     check("Got EOS" in p.stdout, "the live view runs to the end of the source")
 
 
+def sc_view_detect(opts, tmp):
+    env = live_env()
+    env.update({"BNNLM_DETECT": "1", "BNNLM_DETECT_MODEL": opts.detect_model})
+    p = run(opts, "webcam.sh", ["/dev/unused", opts.body_model], tmp, env)
+    check("Got EOS" in p.stdout, "the live view with the project's detector runs to the end")
+
+
 def record(opts, tmp, name):
     out = os.path.join(tmp, name)
     # a face model: the script puts OpenCV's face detector in front when it is installed
@@ -82,6 +90,7 @@ def sc_record_mkv(opts, tmp):
 
 
 SCENARIOS = {"missing-device": sc_missing_device, "view": sc_view,
+             "view-detect": sc_view_detect,
              "record-mp4": sc_record_mp4, "record-mkv": sc_record_mkv}
 
 
@@ -92,6 +101,7 @@ def main():
     ap.add_argument("--build-root", required=True)
     ap.add_argument("--face-model", required=True)
     ap.add_argument("--body-model", required=True)
+    ap.add_argument("--detect-model", required=True)
     opts = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bnnlm-webcam-test-") as tmp:
         try:
