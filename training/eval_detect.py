@@ -35,6 +35,17 @@ def average_precision(dets, ds, cls, iou_thr=IOU):
     """dets: list per image of (N, 5) arrays [x, y, w, h, score] (edge frame) for class cls.
     Only images that label cls count; detections on crowd (ignore) boxes are neither TP nor
     FP. All-point interpolated AP (VOC 2010+). Returns (AP, n_gt)."""
+    recs, n_gt = _matches(dets, ds, cls, iou_thr)
+    if n_gt == 0:
+        return float("nan"), 0
+    if not recs:
+        return 0.0, n_gt
+    ap, _ = pr_curve(recs, n_gt)
+    return ap, n_gt
+
+
+def _matches(dets, ds, cls, iou_thr):
+    """Greedy matching, best score first per image: [(score, 1 = TP / 0 = FP)], n_gt."""
     recs = []
     n_gt = 0
     for i, d in enumerate(dets):
@@ -61,11 +72,23 @@ def average_precision(dets, ds, cls, iou_thr=IOU):
                 if len(ig) and ioa.max() >= 0.5:
                     continue
                 recs.append((b[4], 0))
-    if n_gt == 0:
-        return float("nan"), 0
-    if not recs:
-        return 0.0, n_gt
-    recs.sort(key=lambda r: -r[0])
+    return recs, n_gt
+
+
+def best_f1(dets, ds, cls, iou_thr=IOU):
+    """(F1, score threshold, precision, recall) at the score threshold with the best F1."""
+    recs, n_gt = _matches(dets, ds, cls, iou_thr)
+    if not recs or n_gt == 0:
+        return 0.0, 1.0, 0.0, 0.0
+    _, (prec, rec, scores) = pr_curve(recs, n_gt)
+    f1 = 2 * prec * rec / np.maximum(prec + rec, 1e-9)
+    k = int(np.argmax(f1))
+    return float(f1[k]), float(scores[k]), float(prec[k]), float(rec[k])
+
+
+def pr_curve(recs, n_gt):
+    """All-point interpolated AP and the (precision, recall, score) arrays."""
+    recs = sorted(recs, key=lambda r: -r[0])
     tp = np.cumsum([r[1] for r in recs])
     fp = np.cumsum([1 - r[1] for r in recs])
     rec = tp / n_gt
@@ -75,7 +98,8 @@ def average_precision(dets, ds, cls, iou_thr=IOU):
     for k in range(len(mpre) - 2, -1, -1):
         mpre[k] = max(mpre[k], mpre[k + 1])
     idx = np.where(mrec[1:] != mrec[:-1])[0]
-    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1])), n_gt
+    ap = float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+    return ap, (prec, rec, np.array([r[0] for r in recs]))
 
 
 def decode_torch(center, size, offset, geom, S, threshold=0.01, max_det=100):
@@ -202,6 +226,9 @@ def eval_engine(path, ds, threads=1):
         ap, n = average_precision(per[c], ds, CLASSES.index(name))
         out[f"ap_{name}"] = round(ap, 4)
         out[f"n_gt_{name}"] = n
+        f1, thr, p, r = best_f1(per[c], ds, CLASSES.index(name))
+        out[f"best_f1_{name}"] = dict(f1=round(f1, 3), threshold=round(thr, 3),
+                                      precision=round(p, 3), recall=round(r, 3))
     out["ms_median"] = round(float(np.median(times)), 3)
     return out
 

@@ -3,6 +3,8 @@
  * inference-interval tracking, bad models; the trained models/detect.bnn when present. */
 #include "test_util.h"
 
+#include "gst/landmark/landmarkmeta.h"
+
 #include <glib/gstdio.h>
 #include <gst/check/gstharness.h>
 
@@ -358,10 +360,11 @@ GST_END_TEST;
 static gchar *trained;
 
 static GstBuffer *
-run_trained (const gchar * src)
+run_trained (const gchar * src, const gchar * after)
 {
   gchar *desc = g_strdup_printf ("%s ! videoconvert ! video/x-raw,format=RGB ! "
-      "bnndetect model=\"%s\" threads=1 ! appsink name=sink sync=false", src, trained);
+      "bnndetect model=\"%s\" threads=1 threshold=0.2 %s ! appsink name=sink sync=false", src, trained,
+      after ? after : "");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   fail_unless (pipeline != NULL, "%s", desc);
   g_free (desc);
@@ -383,7 +386,7 @@ static const gchar *const det_types[] = { "person", "face", NULL };
 GST_START_TEST (test_trained_black_frame)
 {
   GstBuffer *b = run_trained ("videotestsrc num-buffers=1 pattern=black ! "
-      "video/x-raw,width=640,height=480");
+      "video/x-raw,width=640,height=480", NULL);
   Rois r;
   check_rois (b, 640, 480, det_types, 0.0, &r);
   fail_unless_equals_int (r.n, 0);
@@ -398,7 +401,11 @@ GST_START_TEST (test_trained_basketball)
     g_print ("%s missing: skipped\n", BASKETBALL);
     return;
   }
-  GstBuffer *b = run_trained ("filesrc location=" BASKETBALL " ! pngdec");
+  /* bnnlandmarks (a random body model: plumbing only) runs one instance per person region */
+  gchar *after = g_strdup_printf ("! bnnlandmarks model=\"%s\" max-instances=16 "
+      "min-confidence=0 smoothing=false threads=1", BODY_MODEL ());
+  GstBuffer *b = run_trained ("filesrc location=" BASKETBALL " ! pngdec", after);
+  g_free (after);
   Rois r;
   GstVideoMeta *vm = gst_buffer_get_video_meta (b);
   gint w = vm ? (gint) vm->width : 640, h = vm ? (gint) vm->height : 480;
@@ -410,6 +417,9 @@ GST_START_TEST (test_trained_basketball)
     persons += r.r[i]->roi_type == g_quark_from_string ("person");
   }
   fail_unless (persons >= 1, "no person found on basketball1.png");
+  GstLandmarkMeta *lm = gst_buffer_get_landmark_meta (b);
+  fail_unless (lm != NULL);
+  fail_unless_equals_int (lm->n_instances, persons);
   gst_buffer_unref (b);
 }
 
