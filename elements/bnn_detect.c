@@ -16,11 +16,12 @@ GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define MAX_DET_LIMIT 256
 #define MAX_CLASSES 16
 #define MATCH_IOU 0.3f
+#define NMS_IOU 0.5f /* a box overlapping a better one of its class this much is dropped */
 #define MAX_CARRY_SECONDS 0.5
 
 #define DEFAULT_MODEL "detect"
 #define DEFAULT_THREADS 1
-#define DEFAULT_THRESHOLD 0.3f
+#define DEFAULT_THRESHOLD 0.2f
 #define DEFAULT_MAX_DETECTIONS 20
 #define DEFAULT_CLASSES NULL /* every class of the model */
 #define DEFAULT_INTERVAL 1
@@ -350,6 +351,12 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     const float x1 = CLAMP (d->x + d->w, 0.0f, (float) W);
     const float y1 = CLAMP (d->y + d->h, 0.0f, (float) H);
     if (x1 - x0 < 1.0f || y1 - y0 < 1.0f)
+      continue;
+    const float box[4] = { x0, y0, x1 - x0, y1 - y0 };
+    gboolean dup = FALSE;
+    for (guint k = 0; k < m && !dup; k++)
+      dup = self->next[k].cls == d->cls && iou (box, self->next[k].box) > NMS_IOU;
+    if (dup)
       continue;
     Track *t = &self->next[m++];
     t->cls = d->cls;

@@ -209,7 +209,20 @@ class EngineDetector:
         return [(d.cls, d.score, d.x, d.y, d.w, d.h) for d in self.dets[:n]], ms
 
 
-def eval_engine(path, ds, threads=1):
+def nms(res, iou_thr=0.5):
+    """bnndetect's box suppression: best first, a box overlapping a kept box of its class by
+    IoU > iou_thr is dropped (the engine's decoding keeps every 3x3 peak)."""
+    kept = []
+    for r in res:
+        b = np.array(r[2:6], np.float32)
+        if any(k[0] == r[0] and iou_one(b, np.array([k[2:6]], np.float32))[0][0] > iou_thr
+               for k in kept):
+            continue
+        kept.append(r)
+    return kept
+
+
+def eval_engine(path, ds, threads=1, use_nms=True):
     det = EngineDetector(path, threads=threads)
     names = det.classes
     per = [[] for _ in names]
@@ -217,6 +230,8 @@ def eval_engine(path, ds, threads=1):
     for img in ds.images:
         res, ms = det(img)
         times.append(ms)
+        if use_nms:
+            res = nms(res)
         for c in range(len(names)):
             a = np.array([[r[2], r[3], r[4], r[5], r[1]] for r in res if r[0] == c],
                          np.float32).reshape(-1, 5)
@@ -241,9 +256,11 @@ def main(argv=None):
     ap.add_argument("--split", default="val")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--no-nms", action="store_true", help="score the engine's peaks as they "
+                    "are, without bnndetect's IoU 0.5 box suppression")
     args = ap.parse_args(argv)
     ds = DetSet(args.split, args.data_root)
-    res = eval_engine(args.model, ds, args.threads)
+    res = eval_engine(args.model, ds, args.threads, not args.no_nms)
     res["images"] = len(ds)
     print(json.dumps(res))
 

@@ -363,7 +363,7 @@ static GstBuffer *
 run_trained (const gchar * src, const gchar * after)
 {
   gchar *desc = g_strdup_printf ("%s ! videoconvert ! video/x-raw,format=RGB ! "
-      "bnndetect model=\"%s\" threads=1 threshold=0.2 %s ! appsink name=sink sync=false", src, trained,
+      "bnndetect model=\"%s\" threads=1 %s ! appsink name=sink sync=false", src, trained,
       after ? after : "");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   fail_unless (pipeline != NULL, "%s", desc);
