@@ -8,7 +8,7 @@
 
 #include "bnnlm/bnnlm.h"
 #include "elements.h"
-#include "preprocess_yuy2.h"
+#include "video_frame_input.h"
 
 GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define GST_CAT_DEFAULT bnn_detect_debug
@@ -107,59 +107,6 @@ iou (const float *a, const float *b)
   const float inter = MAX (x1 - x0, 0.0f) * MAX (y1 - y0, 0.0f);
   const float uni = a[2] * a[3] + b[2] * b[3] - inter;
   return uni > 0.0f ? inter / uni : 0.0f;
-}
-
-/* Same conversions as bnnlandmarks: packed RGB orders, I420 and NV12 in the engine, YUY2 here. */
-static void
-preprocess_frame (GstBnnDetect * self, const GstVideoFrame * frame, const bnn_crop * crop,
-    float *dst)
-{
-  const gint W = GST_VIDEO_FRAME_WIDTH (frame), H = GST_VIDEO_FRAME_HEIGHT (frame);
-  const uint8_t *p0 = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-  const size_t s0 = (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-  bnn_pixfmt pix;
-
-  switch (GST_VIDEO_FRAME_FORMAT (frame)) {
-    case GST_VIDEO_FORMAT_RGB:
-      pix = BNN_PIX_RGB;
-      break;
-    case GST_VIDEO_FORMAT_BGR:
-      pix = BNN_PIX_BGR;
-      break;
-    case GST_VIDEO_FORMAT_RGBx:
-    case GST_VIDEO_FORMAT_RGBA:
-      pix = BNN_PIX_RGBX;
-      break;
-    case GST_VIDEO_FORMAT_BGRx:
-    case GST_VIDEO_FORMAT_BGRA:
-      pix = BNN_PIX_BGRX;
-      break;
-    case GST_VIDEO_FORMAT_xRGB:
-    case GST_VIDEO_FORMAT_ARGB:
-      pix = BNN_PIX_XRGB;
-      break;
-    case GST_VIDEO_FORMAT_xBGR:
-    case GST_VIDEO_FORMAT_ABGR:
-      pix = BNN_PIX_XBGR;
-      break;
-    case GST_VIDEO_FORMAT_I420:
-      bnn_preprocess_i420 (self->model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),
-          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1),
-          GST_VIDEO_FRAME_PLANE_DATA (frame, 2),
-          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2), W, H, crop, dst);
-      return;
-    case GST_VIDEO_FORMAT_NV12:
-      bnn_preprocess_nv12 (self->model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),
-          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1), W, H, crop, dst);
-      return;
-    case GST_VIDEO_FORMAT_YUY2:
-      landmark_preprocess_yuy2 (self->model, p0, W, H, s0, crop, dst);
-      return;
-    default:
-      g_assert_not_reached ();
-      return;
-  }
-  bnn_preprocess_packed (self->model, p0, W, H, s0, pix, crop, dst);
 }
 
 /* The threshold of class c (a per-class property < 0 falls back to `threshold`). */
@@ -324,7 +271,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
 
   const bnn_crop crop = bnn_crop_for_box (W, H, NULL, self->info->crop_scale,
       self->info->input_size);
-  preprocess_frame (self, frame, &crop, bnn_net_input (self->net));
+  bnn_video_frame_to_input (self->model, frame, &crop, bnn_net_input (self->net));
   if (bnn_net_run (self->net) != 0)
     return FALSE;
   bnn_output o[3];

@@ -10,7 +10,7 @@
 #include "elements.h"
 #include "gst/landmark/landmarkmeta.h"
 #include "one_euro.h"
-#include "preprocess_yuy2.h"
+#include "video_frame_input.h"
 
 GST_DEBUG_CATEGORY_STATIC (bnn_landmarks_debug);
 #define GST_CAT_DEFAULT bnn_landmarks_debug
@@ -471,58 +471,6 @@ run_and_decode (GstBnnLandmarks * self, guint r, const Region * region)
   return TRUE;
 }
 
-static void
-preprocess_frame (GstBnnLandmarks * self, const GstVideoFrame * frame,
-    const bnn_crop * crop, float *dst)
-{
-  const gint W = GST_VIDEO_FRAME_WIDTH (frame), H = GST_VIDEO_FRAME_HEIGHT (frame);
-  const uint8_t *p0 = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-  const size_t s0 = (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-  bnn_pixfmt pix;
-
-  switch (GST_VIDEO_FRAME_FORMAT (frame)) {
-    case GST_VIDEO_FORMAT_RGB:
-      pix = BNN_PIX_RGB;
-      break;
-    case GST_VIDEO_FORMAT_BGR:
-      pix = BNN_PIX_BGR;
-      break;
-    case GST_VIDEO_FORMAT_RGBx:
-    case GST_VIDEO_FORMAT_RGBA:
-      pix = BNN_PIX_RGBX;
-      break;
-    case GST_VIDEO_FORMAT_BGRx:
-    case GST_VIDEO_FORMAT_BGRA:
-      pix = BNN_PIX_BGRX;
-      break;
-    case GST_VIDEO_FORMAT_xRGB:
-    case GST_VIDEO_FORMAT_ARGB:
-      pix = BNN_PIX_XRGB;
-      break;
-    case GST_VIDEO_FORMAT_xBGR:
-    case GST_VIDEO_FORMAT_ABGR:
-      pix = BNN_PIX_XBGR;
-      break;
-    case GST_VIDEO_FORMAT_I420:
-      bnn_preprocess_i420 (self->model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),
-          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1),
-          GST_VIDEO_FRAME_PLANE_DATA (frame, 2),
-          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2), W, H, crop, dst);
-      return;
-    case GST_VIDEO_FORMAT_NV12:
-      bnn_preprocess_nv12 (self->model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),
-          (size_t) GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1), W, H, crop, dst);
-      return;
-    case GST_VIDEO_FORMAT_YUY2:
-      landmark_preprocess_yuy2 (self->model, p0, W, H, s0, crop, dst);
-      return;
-    default:
-      g_assert_not_reached ();
-      return;
-  }
-  bnn_preprocess_packed (self->model, p0, W, H, s0, pix, crop, dst);
-}
-
 static gboolean
 roi_type_matches (const gchar * task, GQuark roi_type)
 {
@@ -921,7 +869,7 @@ gst_bnn_landmarks_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * f
       if (!self->job_pending && !self->job_running) {
         const size_t in_floats = (size_t) self->S * self->S * 3;
         for (guint r = 0; r < n; r++) {
-          preprocess_frame (self, frame, &self->regions[r].crop,
+          bnn_video_frame_to_input (self->model, frame, &self->regions[r].crop,
               self->staging + r * in_floats);
           self->job_regions[r] = self->regions[r];
         }
@@ -938,7 +886,8 @@ gst_bnn_landmarks_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * f
     } else {
       gboolean ok = TRUE;
       for (guint r = 0; r < n && ok; r++) {
-        preprocess_frame (self, frame, &self->regions[r].crop, bnn_net_input (self->net));
+        bnn_video_frame_to_input (self->model, frame, &self->regions[r].crop,
+            bnn_net_input (self->net));
         ok = run_and_decode (self, r, &self->regions[r]);
       }
       if (ok) {
