@@ -54,6 +54,19 @@ if [ -f "$models/face-lite.bnn" ]; then
     echo "main-job: $photo not found (apt-get install python3-skimage): no face clip" >&2
   fi
 fi
+if [ $did = 0 ] && [ -f "$models/detect.bnn" ] && [ -n "$video" ]; then
+  # No landmark model yet, but the detector is trained: show what it finds.
+  mkdir -p "$out"
+  echo "main-job: no landmark model yet (still training, see models/README.md); persons and"
+  echo "main-job: faces found by the detector (models/detect.bnn) on $video"
+  GST_PLUGIN_PATH="$build/plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}" gst-launch-1.0 -q -e \
+    filesrc location="$video" ! decodebin ! videoconvert ! \
+    bnndetect model="$models/detect.bnn" threads=2 ! \
+    landmarkoverlay draw-regions=true ! videoconvert ! video/x-raw,format=I420 ! \
+    x264enc speed-preset=veryfast ! h264parse ! mp4mux ! \
+    filesink location="$out/vtest-detections.mp4"
+  did=1
+fi
 if [ $did = 1 ]; then
   echo "main-job: done; results in $out:"
   ls -l "$out"
