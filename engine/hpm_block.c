@@ -44,10 +44,11 @@ int bnn_hpm_prepare(struct bnn_net *n, bnn_layer *L) {
   const int cin = nd->p[0], c = nd->p[1];
   const int ci[3] = {cin, c / 2, c / 4}, co[3] = {c / 2, c / 4, c / 4};
   const double hw = (double)L->h * L->w;
+  /* per binary conv: version 1 gamma, beta, mean, var, W, alpha; version 2 sign, threshold, W, alpha */
+  const int v2 = n->m->version >= 2, per = v2 ? 4 : 6;
   for (int j = 0; j < 3; j++) {
     bnn_bconv *b = &L->bc[j];
-    const bnn_tensor *t = &nd->t[6 * j];
-    const bnn_tensor *bn[4] = {t, t + 1, t + 2, t + 3};
+    const bnn_tensor *t = &nd->t[per * j];
     b->ci = ci[j];
     b->co = co[j];
     b->cw = (ci[j] + 63) / 64;
@@ -55,12 +56,22 @@ int bnn_hpm_prepare(struct bnn_net *n, bnn_layer *L) {
     b->t = bnn_net_alloc(n, sizeof(float) * (size_t)ci[j]);
     b->w = bnn_net_alloc(n, sizeof(uint64_t) * (size_t)co[j] * 9 * b->cw);
     if (!b->s || !b->t || !b->w) return -1;
-    fold_sign(n->m, bn, ci[j], b->s, b->t);
-    repack_weights(t[4].data, co[j], ci[j], b->cw, b->w);
-    b->alpha = t[5].data;
+    if (v2) {
+      const signed char *sg = t[0].data;
+      const float *th = t[1].data;
+      for (int i = 0; i < ci[j]; i++) {
+        b->s[i] = (float)sg[i];
+        b->t[i] = th[i];
+      }
+    } else {
+      const bnn_tensor *bn[4] = {t, t + 1, t + 2, t + 3};
+      fold_sign(n->m, bn, ci[j], b->s, b->t);
+    }
+    repack_weights(t[per - 2].data, co[j], ci[j], b->cw, b->w);
+    b->alpha = t[per - 1].data;
   }
   if (cin != c) {
-    const bnn_tensor *t = &nd->t[18];
+    const bnn_tensor *t = &nd->t[3 * per];
     if (bnn_gemm_prepare(n, &L->gw, c, cin, t[0].data, NULL, t[1].data, NULL, NULL, 0, 1) != 0)
       return -1;
     L->has_gemm = 1;

@@ -46,6 +46,28 @@ static uint32_t rd32(const unsigned char *p) {
 }
 static uint64_t rd64(const unsigned char *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
+/* IEEE binary16 -> binary32, exact (subnormals included); inf and NaN map to inf / NaN */
+static float half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, ex = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+  if (ex == 0x1f) {
+    bits = sign | 0x7f800000u | man << 13;
+  } else if (ex != 0) {
+    bits = sign | (ex + 112) << 23 | man << 13;
+  } else if (man == 0) {
+    bits = sign;
+  } else { /* subnormal: man x 2^-24, normalised */
+    int e = -1;
+    do {
+      man <<= 1;
+      e++;
+    } while (!(man & 0x400));
+    bits = sign | (uint32_t)(112 - e) << 23 | (man & 0x3ff) << 13;
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
 static const char *op_name(int op) {
   switch (op) {
   case BNN_OP_INPUT: return "INPUT";
@@ -213,28 +235,31 @@ static int list_check(loadctx *L, const char *key, const char *val, int *count) 
 
 /* ------------------------------------------------------------------ tensors */
 
+/* spec dtypes: BNN_DT_BITS, BNN_DT_I8 exactly; SPEC_REAL: f32 (version 1), f32 or f16 (version 2) */
+#define SPEC_REAL 0
+
 typedef struct {
   const char *name;
   int dtype;
   int ndim;
   int dims[4];
-  int kind; /* 0 plain, 1 BN var (>= 0) */
+  int kind; /* 0 plain, 1 BN var (>= 0), 2 sign in {-1, 0, 1} */
 } tspec;
 
-static int node_tensor_specs(const bnn_node *nd, tspec *ts) {
+static int node_tensor_specs(const bnn_node *nd, int version, tspec *ts) {
   int n = 0;
 #define TS(nm, dt, nd_, d0, d1, d2, d3, kd) \
   ts[n++] = (tspec){nm, dt, nd_, {d0, d1, d2, d3}, kd}
 #define BN4(c)                                  \
-  TS("gamma", BNN_DT_F32, 1, c, 1, 1, 1, 0);    \
-  TS("beta", BNN_DT_F32, 1, c, 1, 1, 1, 0);     \
-  TS("mean", BNN_DT_F32, 1, c, 1, 1, 1, 0);     \
-  TS("var", BNN_DT_F32, 1, c, 1, 1, 1, 1)
+  TS("gamma", SPEC_REAL, 1, c, 1, 1, 1, 0);     \
+  TS("beta", SPEC_REAL, 1, c, 1, 1, 1, 0);      \
+  TS("mean", SPEC_REAL, 1, c, 1, 1, 1, 0);      \
+  TS("var", SPEC_REAL, 1, c, 1, 1, 1, 1)
   switch (nd->op) {
   case BNN_OP_CONV: {
     int k = nd->p[0], cin = nd->p[3], cout = nd->p[4];
-    TS("W", BNN_DT_F32, 4, cout, cin, k, k, 0);
-    TS("bias", BNN_DT_F32, 1, cout, 1, 1, 1, 0);
+    TS("W", SPEC_REAL, 4, cout, cin, k, k, 0);
+    TS("bias", SPEC_REAL, 1, cout, 1, 1, 1, 0);
     if (nd->p[5]) { BN4(cout); }
     break;
   }
@@ -242,21 +267,26 @@ static int node_tensor_specs(const bnn_node *nd, tspec *ts) {
     int cin = nd->p[0], c = nd->p[1];
     int ci[3] = {cin, c / 2, c / 4}, co[3] = {c / 2, c / 4, c / 4};
     for (int j = 0; j < 3; j++) {
-      BN4(ci[j]);
+      if (version == 1) {
+        BN4(ci[j]);
+      } else {
+        TS("sign", BNN_DT_I8, 1, ci[j], 1, 1, 1, 2);
+        TS("threshold", SPEC_REAL, 1, ci[j], 1, 1, 1, 0);
+      }
       TS("W bits", BNN_DT_BITS, 4, co[j], ci[j], 3, 3, 0);
-      TS("alpha", BNN_DT_F32, 1, co[j], 1, 1, 1, 0);
+      TS("alpha", SPEC_REAL, 1, co[j], 1, 1, 1, 0);
     }
     if (cin != c) {
-      TS("skip W", BNN_DT_F32, 4, c, cin, 1, 1, 0);
-      TS("skip bias", BNN_DT_F32, 1, c, 1, 1, 1, 0);
+      TS("skip W", SPEC_REAL, 4, c, cin, 1, 1, 0);
+      TS("skip bias", SPEC_REAL, 1, c, 1, 1, 1, 0);
     }
     break;
   }
   case BNN_OP_HEAD: {
     int cin = nd->p[0], cout = nd->p[1];
     BN4(cin);
-    TS("W", BNN_DT_F32, 4, cout, cin, 1, 1, 0);
-    TS("bias", BNN_DT_F32, 1, cout, 1, 1, 1, 0);
+    TS("W", SPEC_REAL, 4, cout, cin, 1, 1, 0);
+    TS("bias", SPEC_REAL, 1, cout, 1, 1, 1, 0);
     break;
   }
   default:
@@ -276,6 +306,7 @@ void bnn_model_free(bnn_model *m) {
   free(m->meta_text);
   free(m->names);
   free(m->skeleton);
+  free(m->widened);
   free(m);
 }
 
@@ -669,13 +700,32 @@ static int load_graph(loadctx *L, bnn_model *m, const unsigned char *p, uint64_t
   return 1;
 }
 
+static const char *dtype_name(uint32_t dt) {
+  switch (dt) {
+  case BNN_DT_F32: return "f32";
+  case BNN_DT_BITS: return "packed bits";
+  case BNN_DT_F16: return "f16";
+  case BNN_DT_I8: return "i8";
+  }
+  return "unknown";
+}
+
 static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64_t size) {
   uint64_t pos = 0;
   char where[96];
   tspec ts[BNN_MAX_NODE_TENSORS];
+  size_t nwide = 0; /* floats used in m->widened */
+  if (m->version >= 2) {
+    /* every f16 value becomes one float: at most size / 2 of them */
+    m->widened = malloc(sizeof(float) * (size_t)(size / 2 + 1));
+    if (m->widened == NULL) {
+      fail(L, "TENS", "out of memory");
+      return 0;
+    }
+  }
   for (int id = 1; id < m->n_nodes; id++) {
     bnn_node *nd = &m->nodes[id];
-    int nt = node_tensor_specs(nd, ts);
+    int nt = node_tensor_specs(nd, m->version, ts);
     nd->n_tensors = nt;
     for (int j = 0; j < nt; j++) {
       const tspec *sp = &ts[j];
@@ -690,8 +740,14 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
       for (int k = 0; k < 4; k++) dims[k] = rd32(r + 8 + 4 * k);
       uint64_t nbytes = rd64(r + 24);
       pos += 32;
-      if (dtype != (uint32_t)sp->dtype) {
-        fail(L, where, "dtype %u, expected %d (%s)", dtype, sp->dtype, sp->dtype == BNN_DT_F32 ? "f32" : "packed bits");
+      int dtype_ok = sp->dtype == SPEC_REAL
+                         ? dtype == BNN_DT_F32 || (m->version >= 2 && dtype == BNN_DT_F16)
+                         : dtype == (uint32_t)sp->dtype;
+      if (!dtype_ok) {
+        fail(L, where, "dtype %u (%s), expected %s", dtype, dtype_name(dtype),
+             sp->dtype != SPEC_REAL ? dtype_name((uint32_t)sp->dtype)
+             : m->version >= 2      ? "f32 or f16"
+                                    : "f32");
         return 0;
       }
       if (ndim != (uint32_t)sp->ndim) {
@@ -706,8 +762,12 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
         }
       uint64_t elems = (uint64_t)dims[0] * dims[1] * dims[2] * dims[3]; /* each <= 16384: no overflow */
       uint64_t expect;
-      if (dtype == BNN_DT_F32) expect = elems * 4;
-      else expect = (uint64_t)dims[0] * ((9 * (uint64_t)dims[1] + 7) / 8);
+      switch (dtype) {
+      case BNN_DT_F32: expect = elems * 4; break;
+      case BNN_DT_F16: expect = elems * 2; break;
+      case BNN_DT_I8: expect = elems; break;
+      default: expect = (uint64_t)dims[0] * ((9 * (uint64_t)dims[1] + 7) / 8); break;
+      }
       if (nbytes != expect) {
         fail(L, where, "nbytes %llu, expected %llu", (unsigned long long)nbytes, (unsigned long long)expect);
         return 0;
@@ -727,17 +787,36 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
           fail(L, where, "non-zero padding byte");
           return 0;
         }
-      if (dtype == BNN_DT_F32) {
-        const float *f = (const float *)(const void *)data; /* 4-byte aligned: see the layout */
+      const void *tdata = data;
+      if (dtype == BNN_DT_F32 || dtype == BNN_DT_F16) {
+        float *wide = NULL;
+        if (dtype == BNN_DT_F16) {
+          wide = m->widened + nwide; /* elems <= nbytes / 2 <= what is left: see the malloc */
+          nwide += (size_t)elems;
+          tdata = wide;
+        }
         for (uint64_t k = 0; k < elems; k++) {
           float v;
-          memcpy(&v, f + k, 4);
+          if (wide) {
+            v = half_to_float((uint16_t)(data[2 * k] | data[2 * k + 1] << 8));
+            wide[k] = v;
+          } else {
+            memcpy(&v, data + 4 * k, 4); /* 4-byte aligned: see the layout */
+          }
           if (!isfinite(v)) {
             fail(L, where, "element %llu is not finite", (unsigned long long)k);
             return 0;
           }
           if (sp->kind == 1 && v < 0) {
             fail(L, where, "negative variance %g at channel %llu", (double)v, (unsigned long long)k);
+            return 0;
+          }
+        }
+      } else if (dtype == BNN_DT_I8) {
+        for (uint64_t k = 0; k < elems; k++) {
+          signed char v = (signed char)data[k];
+          if (sp->kind == 2 && v != -1 && v != 0 && v != 1) {
+            fail(L, where, "sign %d at channel %llu (must be -1, 0 or 1)", v, (unsigned long long)k);
             return 0;
           }
         }
@@ -753,12 +832,12 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
           }
       }
       bnn_tensor *t = &nd->t[j];
-      t->dtype = (int)dtype;
+      t->dtype = dtype == BNN_DT_F16 ? BNN_DT_F32 : (int)dtype;
       t->ndim = (int)ndim;
       for (int k = 0; k < 4; k++) t->dims[k] = (int)dims[k];
-      t->nbytes = (size_t)nbytes;
-      t->data = data;
-      m->info.n_params += dtype == BNN_DT_F32 ? elems : (uint64_t)dims[0] * 9 * dims[1];
+      t->nbytes = t->dtype == BNN_DT_F32 ? (size_t)elems * 4 : (size_t)nbytes;
+      t->data = tdata;
+      m->info.n_params += dtype == BNN_DT_BITS ? (uint64_t)dims[0] * 9 * dims[1] : elems;
       pos += padded;
     }
   }
@@ -818,10 +897,12 @@ bnn_model *bnn_model_load_memory(const void *data, size_t size, const char *name
     fail(&L, "header", "header CRC mismatch (corrupt file)");
     goto bad;
   }
-  if (rd32(b + 8) != 1) {
-    fail(&L, "header", "unsupported version %u (this engine reads version 1)", rd32(b + 8));
+  if (rd32(b + 8) != 1 && rd32(b + 8) != 2) {
+    fail(&L, "header", "unsupported version %u (this engine reads versions 1 and 2)", rd32(b + 8));
     goto bad;
   }
+  m->version = (int)rd32(b + 8);
+  m->info.format_version = m->version;
   if (rd32(b + 12) != 32) {
     fail(&L, "header", "header size %u, expected 32", rd32(b + 12));
     goto bad;

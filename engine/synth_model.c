@@ -83,13 +83,19 @@ void bnn_mb_tensor(bnn_model_builder *b, int dtype, int ndim, const int *dims, c
 
 int bnn_file_assemble(int n, const char *const *tags, const void *const *payloads,
                       const size_t *sizes, unsigned char **out, size_t *size) {
+  return bnn_file_assemble_version(1, n, tags, payloads, sizes, out, size);
+}
+
+int bnn_file_assemble_version(int version, int n, const char *const *tags,
+                              const void *const *payloads, const size_t *sizes,
+                              unsigned char **out, size_t *size) {
   size_t total = 32;
   for (int i = 0; i < n; i++) total += 16 + ((sizes[i] + 15) & ~(size_t)15);
   unsigned char *f = calloc(1, total);
   if (f == NULL) return -1;
   static const unsigned char magic[8] = {0x42, 0x4e, 0x4e, 0x4c, 0x4d, 0x0d, 0x0a, 0x1a};
   memcpy(f, magic, 8);
-  wr32(f + 8, 1);
+  wr32(f + 8, (uint32_t)version);
   wr32(f + 12, 32);
   wr32(f + 16, (uint32_t)total);
   wr32(f + 20, (uint32_t)((uint64_t)total >> 32));
@@ -121,9 +127,52 @@ int bnn_mb_finish(const bnn_model_builder *b, unsigned char **out, size_t *size)
   static const char *const tags[3] = {"META", "GRPH", "TENS"};
   const void *pl[3] = {b->meta.p, g.p, b->tens.p};
   size_t sz[3] = {b->meta.n, g.n, b->tens.n};
-  int r = bnn_file_assemble(3, tags, pl, sz, out, size);
+  int r = bnn_file_assemble_version(b->version == 2 ? 2 : 1, 3, tags, pl, sz, out, size);
   free(g.p);
   return r;
+}
+
+uint16_t bnn_float_to_half(float f) {
+  uint32_t x;
+  memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u, ex = (x >> 23) & 0xff, man = x & 0x7fffffu;
+  if (ex == 0xff) return (uint16_t)(sign | 0x7c00u | (man ? 0x200u : 0u));
+  int e = (int)ex - 127 + 15;
+  if (e >= 31) return (uint16_t)(sign | 0x7c00u);
+  if (e <= 0) { /* subnormal or zero: value = m x 2^(e - 25) with the implicit bit */
+    if (e < -10) return (uint16_t)sign;
+    uint32_t m = man | 0x800000u;
+    int shift = 14 - e;
+    uint32_t h = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) h++;
+    return (uint16_t)(sign | h);
+  }
+  uint32_t h = (uint32_t)e << 10 | man >> 13, rem = man & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++; /* may carry into the exponent: fine */
+  return (uint16_t)(sign | h);
+}
+
+void bnn_mb_tensor_real(bnn_model_builder *b, int ndim, const int *dims, const float *data) {
+  size_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];
+  uint16_t *h = malloc(n * 2 + 1);
+  int ok = h != NULL;
+  for (size_t i = 0; ok && i < n; i++) {
+    h[i] = bnn_float_to_half(data[i]);
+    if ((h[i] & 0x7c00u) == 0x7c00u) ok = 0;
+  }
+  if (ok) {
+    unsigned char *le = (unsigned char *)h; /* little-endian bytes, in place */
+    for (size_t i = 0; i < n; i++) {
+      uint16_t v = h[i];
+      le[2 * i] = (unsigned char)(v & 0xff);
+      le[2 * i + 1] = (unsigned char)(v >> 8);
+    }
+    bnn_mb_tensor(b, BNN_DT_F16, ndim, dims, h, n * 2);
+  } else {
+    bnn_mb_tensor(b, BNN_DT_F32, ndim, dims, data, n * 4);
+  }
+  free(h);
 }
 
 void bnn_pack_weight_bits(const float *w, int co, int ci, unsigned char *bits) {
@@ -197,16 +246,18 @@ static void relu_stats(double mu, double sd, double *m, double *s) {
   *s = var > 0 ? sqrt(var) : 0;
 }
 
+/* a real tensor: f32 in version 1 files, f16 (where it fits) in version 2 */
 static void tensor_f32(gen *g, int ndim, int d0, int d1, int d2, int d3, const float *data) {
   int dims[4] = {d0, d1, d2, d3};
   size_t n = (size_t)d0 * d1 * d2 * d3;
-  bnn_mb_tensor(&g->b, BNN_DT_F32, ndim, dims, data, n * 4);
+  if (g->b.version == 2) bnn_mb_tensor_real(&g->b, ndim, dims, data);
+  else bnn_mb_tensor(&g->b, BNN_DT_F32, ndim, dims, data, n * 4);
 }
 
 /* BN parameters for an input with statistics a: thresholds land inside each channel's
  * distribution, gammas of both signs, about one channel in 16 with gamma = 0.
  * Writes gamma, beta, mean, var; returns them in bn[4][c] for the caller. */
-static void bn_write(gen *g, const act *a, float *bn, int zero_gamma) {
+static void bn_write(gen *g, const act *a, float *bn, int zero_gamma, int folded) {
   int c = a->c;
   float *gam = bn, *bet = bn + c, *mea = bn + 2 * c, *var = bn + 3 * c;
   for (int i = 0; i < c; i++) {
@@ -219,7 +270,32 @@ static void bn_write(gen *g, const act *a, float *bn, int zero_gamma) {
     if (!(sd > 1e-3f)) sd = 1e-3f; /* var > 0 even for a constant channel */
     var[i] = sd * sd;
   }
-  for (int k = 0; k < 4; k++) tensor_f32(g, 1, c, 1, 1, 1, bn + (size_t)k * c);
+  if (!folded) {
+    for (int k = 0; k < 4; k++) tensor_f32(g, 1, c, 1, 1, 1, bn + (size_t)k * c);
+    return;
+  }
+  /* version 2, before a binary conv: sign(BN(x)) = +1 <=> s x >= t (s in {-1, 0, 1}) */
+  signed char *sg = malloc((size_t)c);
+  float *th = malloc((size_t)c * 4);
+  if (sg == NULL || th == NULL) {
+    g->fail = 1;
+    free(sg), free(th);
+    return;
+  }
+  for (int i = 0; i < c; i++) {
+    if (gam[i] == 0.0f) {
+      sg[i] = 0;
+      th[i] = bet[i] >= 0.0f ? 0.0f : 1.0f;
+    } else {
+      double t = (double)mea[i] - (double)bet[i] * sqrt((double)var[i] + g->eps) / (double)gam[i];
+      sg[i] = gam[i] > 0.0f ? 1 : -1;
+      th[i] = (float)(gam[i] > 0.0f ? t : -t);
+    }
+  }
+  int dims[4] = {c, 1, 1, 1};
+  bnn_mb_tensor(&g->b, BNN_DT_I8, 1, dims, sg, (size_t)c);
+  tensor_f32(g, 1, c, 1, 1, 1, th);
+  free(sg), free(th);
 }
 
 /* after BN(bn) and ReLU of a: in place */
@@ -271,7 +347,7 @@ static act conv(gen *g, const act *x, int k, int stride, int pad, int cout, int 
   tensor_f32(g, 4, cout, cin, k, k, W);
   tensor_f32(g, 1, cout, 1, 1, 1, b);
   if (bn_relu) {
-    bn_write(g, &y, bn, 1);
+    bn_write(g, &y, bn, 1, 0);
     bn_relu_stats(bn, &y, g->eps);
   }
   free(W), free(b), free(bn);
@@ -290,7 +366,7 @@ static void binconv(gen *g, const act *x, int xoff, int ci, int co, act *y, int 
     free(bn), free(W), free(alpha), free(bits), free(e);
     return;
   }
-  bn_write(g, &in, bn, 1);
+  bn_write(g, &in, bn, 1, g->b.version == 2);
   /* expected sign of each input channel */
   for (int c = 0; c < ci; c++) {
     double gam = bn[c], bet = bn[ci + c], mea = bn[2 * ci + c], sd = sqrt((double)bn[3 * ci + c] + g->eps);
@@ -412,7 +488,7 @@ static void head(gen *g, const act *x, int cout, int kind) {
     free(bn), free(W), free(b);
     return;
   }
-  bn_write(g, x, bn, 0);
+  bn_write(g, x, bn, 0, 0);
   float a = sqrtf(3.0f / (cin * 0.5f));
   for (size_t i = 0; i < (size_t)cout * cin; i++) W[i] = runif(&g->r, -a, a);
   for (int o = 0; o < cout; o++)
@@ -471,6 +547,7 @@ int bnn_synth_model(const bnn_synth_params *p, unsigned char **out, size_t *size
   gen g;
   memset(&g, 0, sizeof g);
   bnn_mb_init(&g.b);
+  g.b.version = p->format == 1 ? 1 : 2;
   g.r.s = p->seed * 0x2545f4914f6cdd1dull + 12345;
   g.eps = 1e-5f;
 

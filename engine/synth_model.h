@@ -17,6 +17,7 @@ typedef struct {
 typedef struct {
   bnn_bytes meta, grph, tens;
   int n_nodes;
+  int version; /* of the file written: 0 or 1 -> 1, 2 -> 2 */
 } bnn_model_builder;
 
 void bnn_mb_init(bnn_model_builder *b);
@@ -36,6 +37,15 @@ int bnn_mb_finish(const bnn_model_builder *b, unsigned char **out, size_t *size)
  * header and CRCs correct. Returns 0 or -1 (out of memory). */
 int bnn_file_assemble(int n, const char *const *tags, const void *const *payloads,
                       const size_t *sizes, unsigned char **out, size_t *size);
+/* The same with the header's version field set to version. */
+int bnn_file_assemble_version(int version, int n, const char *const *tags,
+                              const void *const *payloads, const size_t *sizes,
+                              unsigned char **out, size_t *size);
+
+/* IEEE binary32 -> binary16, round to nearest even (overflow gives +-inf). */
+uint16_t bnn_float_to_half(float f);
+/* Append the values as an f16 tensor if every one converts to a finite f16, else as f32. */
+void bnn_mb_tensor_real(bnn_model_builder *b, int ndim, const int *dims, const float *data);
 
 /* Pack W (co x ci x 3 x 3 floats) into the file's sign-bit rows: co * ceil(9 ci / 8) bytes. */
 void bnn_pack_weight_bits(const float *w, int co, int ci, unsigned char *bits);
@@ -52,6 +62,7 @@ typedef struct {
   const char *task; /* NULL: "face" when seg_classes, "detect" when only detection, else "body" */
   const char *name; /* NULL: "synthetic-S-F-D-K" */
   uint64_t seed;
+  int format;       /* file version: 0 or 2 -> 2 (f16, folded thresholds), 1 -> 1 */
 } bnn_synth_params;
 
 /* The paper topologies: "paper256" (S 256, F 256, D 4, K 16) and "paper128" (S 128). Returns

@@ -1,5 +1,8 @@
-# training/export_bnn.py: writes a .bnn file (docs/model-format.md, version 1) from a binary
-# checkpoint of train.py, and reads one back (read_bnn) for checks and the reference runner.
+# training/export_bnn.py: writes a .bnn file (docs/model-format.md, version 2 by default; 1 on
+# request) from a binary checkpoint of train.py, and reads one back (read_bnn) for checks and the
+# reference runner. Version 2 stores real tensors as f16 and the BN before each binary conv as
+# its folded sign and threshold; quantize_like_file() makes a torch model compute exactly what
+# such a file holds (for the parity fixtures and the binarization/quantization check).
 import argparse
 import json
 import os
@@ -16,7 +19,9 @@ import network  # noqa: E402
 MAGIC = b"BNNLM\r\n\x1a"
 OP_CONV, OP_HPM, OP_MAXPOOL2, OP_UPADD, OP_HEAD = 1, 2, 3, 4, 5
 HEAD_HEATMAP, HEAD_SEG = 1, 2
-DT_F32, DT_BITS = 1, 2
+DT_F32, DT_BITS, DT_F16, DT_I8 = 1, 2, 3, 4
+F16_MAX = 65504.0
+FORMAT_VERSION = 2
 
 DATA_ROOT_META = {"body": "pose-lsp14", "face": "face-68"}
 PART_CLASSES = ["background", "skin", "upper_lip", "lower_lip", "inner_mouth", "eyes", "nose"]
@@ -38,7 +43,9 @@ DATA_TEXT = {
 
 
 class Writer:
-    def __init__(self):
+    def __init__(self, version=FORMAT_VERSION):
+        assert version in (1, 2)
+        self.version = version
         self.nodes = []  # (op, in0, in1, params)
         self.tens = bytearray()
 
@@ -52,6 +59,21 @@ class Writer:
         if not np.all(np.isfinite(a)):
             raise ValueError("non-finite value in tensor")
         self._rec(DT_F32, dims or a.shape, a.tobytes())
+
+    def real(self, arr, dims=None):
+        """A real-valued tensor: f32 in version 1; in version 2 f16 when every value is finite
+        in f16 (the exporter rounds beforehand, see quantize_like_file), else f32."""
+        a = np.ascontiguousarray(np.asarray(arr, dtype=np.float32))
+        if self.version >= 2:
+            h = a.astype(np.float16)
+            if np.all(np.isfinite(h)):
+                self._rec(DT_F16, dims or a.shape, h.astype("<f2").tobytes())
+                return
+        self.f32(a, dims)
+
+    def i8(self, arr, dims=None):
+        a = np.ascontiguousarray(np.asarray(arr, dtype=np.int8))
+        self._rec(DT_I8, dims or a.shape, a.tobytes())
 
     def bits(self, w):
         """W [co, ci, 3, 3] -> packed sign bits, bit j = (ky * 3 + kx) * ci + c, LSB first,
@@ -87,7 +109,7 @@ def meta_text(meta):
     return "".join(lines).encode("utf-8")
 
 
-def assemble(meta, grph, tens):
+def assemble(meta, grph, tens, version=FORMAT_VERSION):
     secs = [(b"META", meta_text(meta)), (b"GRPH", grph), (b"TENS", bytes(tens))]
     body = bytearray()
     for tag, payload in secs:
@@ -95,7 +117,7 @@ def assemble(meta, grph, tens):
         body += payload
         body += b"\0" * ((-len(payload)) % 16)
     size = 32 + len(body)
-    hdr = MAGIC + struct.pack("<IIQI", 1, 32, size, len(secs))
+    hdr = MAGIC + struct.pack("<IIQI", version, 32, size, len(secs))
     hdr += struct.pack("<I", zlib.crc32(hdr) & 0xFFFFFFFF)
     assert len(hdr) == 32
     return bytes(hdr + body)
@@ -112,37 +134,62 @@ def bn_params(bn, shift=None):
     return [_np(bn.weight), beta, _np(bn.running_mean), _np(bn.running_var)]
 
 
-def write_hpm(w, blk, src):
+def fold_sign(g, b, m, v, eps):
+    """The BN before a binary conv as the engine folds it: sign(BN(x)) = +1 <=> s x >= t, with
+    s in {-1, 0, 1} (0: gamma = 0, a constant channel, t = 0 for +1 and 1 for -1); t computed
+    in float64 and rounded once to float32, as engine/hpm_block.c does."""
+    g, b, m, v = (np.asarray(a, np.float64) for a in (g, b, m, v))
+    sd = np.sqrt(v + np.float64(np.float32(eps)))
+    gs = np.where(g == 0, 1.0, g)
+    th = m - b * sd / gs
+    s = np.sign(g).astype(np.int8)
+    t = np.where(g > 0, th, -th)
+    t = np.where(g == 0, np.where(b >= 0, 0.0, 1.0), t)
+    return s, t.astype(np.float32)
+
+
+def threshold_f16(t):
+    """Version 2 threshold values: clamped to the f16 range (no activation comes near 65504)
+    and rounded to f16."""
+    return np.clip(np.asarray(t, np.float32), -F16_MAX, F16_MAX).astype(np.float16).astype(np.float32)
+
+
+def write_hpm(w, blk, src, eps=network.BN_EPS):
     for c in blk.binconvs():
-        for t in bn_params(c.bn, c.shift):
-            w.f32(t)
+        if w.version >= 2:
+            s, t = fold_sign(*bn_params(c.bn, c.shift), eps)
+            w.i8(s)
+            w.real(threshold_f16(t))
+        else:
+            for t in bn_params(c.bn, c.shift):
+                w.f32(t)
         wt = _np(c.weight)
         w.bits(wt)
-        w.f32(np.abs(wt).mean(axis=(1, 2, 3)))
+        w.real(np.abs(wt).mean(axis=(1, 2, 3)))
     if blk.skip is not None:
-        w.f32(_np(blk.skip.weight))
-        w.f32(_np(blk.skip.bias))
+        w.real(_np(blk.skip.weight))
+        w.real(_np(blk.skip.bias))
     return w.node(OP_HPM, src, -1, (blk.cin, blk.cout))
 
 
 def write_head(w, head, src, kind):
     for t in bn_params(head.bn):
-        w.f32(t)
-    w.f32(_np(head.conv.weight))
-    w.f32(_np(head.conv.bias))
+        w.real(t)
+    w.real(_np(head.conv.weight))
+    w.real(_np(head.conv.bias))
     return w.node(OP_HEAD, src, -1, (head.conv.in_channels, head.conv.out_channels, kind))
 
 
-def build_file(model, meta):
+def build_file(model, meta, version=FORMAT_VERSION):
     """The .bnn bytes of a binary HGNet with META dict meta."""
     if not model.cfg["binary"]:
         raise ValueError("export_bnn needs a binary network (recipe binary or scratch)")
-    w = Writer()
+    w = Writer(version)
     st = model.stem
-    w.f32(_np(st.weight))
-    w.f32(_np(st.bias))
+    w.real(_np(st.weight))
+    w.real(_np(st.bias))
     for t in bn_params(model.stem_bn):
-        w.f32(t)
+        w.real(t)
     f = model.cfg["width"]
     n = w.node(OP_CONV, 0, -1, (7, 2, 3, 3, f // 4, 1))
     n = write_hpm(w, model.b1, n)
@@ -167,7 +214,41 @@ def build_file(model, meta):
         write_head(w, model.head, n, HEAD_HEATMAP)
     if model.seg is not None:
         write_head(w, model.seg, n, HEAD_SEG)
-    return assemble(meta, w.grph(), w.tens)
+    return assemble(meta, w.grph(), w.tens, version)
+
+
+def _f16(t):
+    return t.detach().to(torch.float16).to(t.dtype)
+
+
+@torch.no_grad()
+def quantize_like_file(model, eps=network.BN_EPS):
+    """In place: make a binary torch model compute exactly what its version 2 file holds:
+    real tensors rounded to f16; each BN before a binary conv replaced by its folded sign and
+    f16 threshold (gamma = s, beta = 0, mean = s t, var = 1: the sign of the result is that of
+    s x - t); each alpha rounded to f16 (the latent weights become sign(W) * alpha16). Used by
+    the parity fixtures; exporting the result gives the same file as the original."""
+    for mod in model.modules():
+        if isinstance(mod, network.BinConv3x3):
+            s, t = fold_sign(*bn_params(mod.bn, mod.shift), eps)
+            t16 = threshold_f16(t)
+            sf = torch.from_numpy(s.astype(np.float32))
+            mod.bn.weight.copy_(sf)
+            mod.bn.bias.copy_(torch.where(sf == 0, torch.from_numpy(np.where(t16 == 0, 1.0, -1.0)
+                                                                    .astype(np.float32)), 0.0 * sf))
+            mod.bn.running_mean.copy_(sf * torch.from_numpy(t16))
+            mod.bn.running_var.fill_(1.0)
+            if mod.shift is not None:
+                mod.shift.zero_()
+            alpha = mod.weight.abs().mean(dim=(1, 2, 3), keepdim=True)
+            sign = mod.weight.ge(0).float() * 2 - 1
+            mod.weight.copy_(sign * _f16(alpha))
+        elif isinstance(mod, (torch.nn.Conv2d, torch.nn.BatchNorm2d)):
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                t = getattr(mod, name, None)
+                if t is not None and t.is_floating_point():
+                    t.copy_(_f16(t))
+    return model
 
 
 def default_meta(task, name, cfg, data_root=None, description=None):
@@ -212,7 +293,7 @@ def read_bnn(data):
             data = fh.read()
     assert data[:8] == MAGIC, "magic"
     ver, hs, fsize, nsec, crc = struct.unpack_from("<IIQII", data, 8)
-    assert ver == 1 and hs == 32 and fsize == len(data), "header"
+    assert ver in (1, 2) and hs == 32 and fsize == len(data), "header"
     assert zlib.crc32(data[:28]) & 0xFFFFFFFF == crc, "header crc"
     off = 32
     secs = {}
@@ -244,9 +325,14 @@ def read_bnn(data):
         o += nb + (-nb) % 4
         if dtype == DT_F32:
             tens.append(np.frombuffer(raw, np.float32).reshape(dims))
+        elif dtype == DT_F16:
+            tens.append(np.frombuffer(raw, "<f2").astype(np.float32).reshape(dims))
+        elif dtype == DT_I8:
+            tens.append(np.frombuffer(raw, np.int8).reshape(dims))
         else:
             co, ci = dims[0], dims[1]
             tens.append((np.frombuffer(raw, np.uint8).reshape(co, (9 * ci + 7) // 8), dims))
+    meta["_version"] = ver
     return meta, nodes, tens
 
 
@@ -300,10 +386,16 @@ def run_reference(path_or_bytes, x):
             ys = []
             h = a
             for _ in range(3):
-                g, b, m, v = next(it), next(it), next(it), next(it)
+                if meta["_version"] >= 2:
+                    sg, th = next(it), next(it)
+                    sd = torch.from_numpy(sg.astype(np.float64)).view(1, -1, 1, 1)
+                    td = torch.from_numpy(th.astype(np.float64)).view(1, -1, 1, 1)
+                    s = (sd * h.double() >= td).double() * 2 - 1
+                else:
+                    g, b, m, v = next(it), next(it), next(it), next(it)
+                    s = bn_sign(h, g, b, m, v)
                 packed, dims = next(it)
                 alpha = next(it)
-                s = bn_sign(h, g, b, m, v)
                 s = F.pad(s, (1, 1, 1, 1), value=-1.0)
                 wb = torch.from_numpy(unpack_bits(packed, dims)).double()
                 acc = F.conv2d(s, wb)  # exact integers
@@ -342,6 +434,8 @@ def main(argv=None):
     ap.add_argument("ckpt")
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", default=None, help="META name (default: the checkpoint preset)")
+    ap.add_argument("--format", type=int, choices=[1, 2], default=FORMAT_VERSION,
+                    help="file format version (2: f16 + folded thresholds, about 1/25 of FP32)")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--check", action="store_true",
                     help="run the file through the reference runner and compare with torch")
@@ -352,11 +446,16 @@ def main(argv=None):
     name = args.name or ck.get("preset", "model")
     meta = default_meta(task, name, model.cfg, args.data_root or default_data_root())
     meta["description"] += f"; recipe {ck.get('recipe')}, epoch {ck.get('epoch', 0):.1f}"
-    blob = build_file(model, meta)
+    blob = build_file(model, meta, args.format)
     with open(args.out, "wb") as fh:
         fh.write(blob)
-    print(f"wrote {args.out}: {len(blob)} bytes")
+    fp32 = 4 * sum(p.numel() for n_, p in model.state_dict().items()
+                   if not n_.endswith("num_batches_tracked"))
+    print(f"wrote {args.out}: {len(blob)} bytes (format {args.format}); FP32 weights "
+          f"{fp32} bytes = {fp32 / len(blob):.1f}x")
     if args.check:
+        if args.format >= 2:
+            quantize_like_file(model)
         torch.manual_seed(0)
         x = torch.rand(2, 3, model.cfg["size"], model.cfg["size"])
         with torch.no_grad():

@@ -23,15 +23,15 @@ DATA = ("shared/data/detect: Penn-Fudan + COCO-MINI/COCO128 persons, AFW faces; 
         "554 train images")
 
 
-def build_file(model, meta):
+def build_file(model, meta, version=2):
     if not model.cfg["binary"]:
         raise ValueError("export needs the binary network")
     c = model.cfg
-    w = Writer()
-    w.f32(_np(model.stem.weight))
-    w.f32(_np(model.stem.bias))
+    w = Writer(version)
+    w.real(_np(model.stem.weight))
+    w.real(_np(model.stem.bias))
     for t in bn_params(model.stem_bn):
-        w.f32(t)
+        w.real(t)
     n = w.node(OP_CONV, 0, -1, (c["stem_k"], c["stem_stride"], c["stem_pad"], 3, c["stem_ch"], 1))
     if c["stem_stride"] == 2:
         n = w.node(OP_MAXPOOL2, n)
@@ -53,7 +53,7 @@ def build_file(model, meta):
     write_head(w, model.center, n, HEAD_DET_CENTER)
     write_head(w, model.size, n, HEAD_DET_SIZE)
     write_head(w, model.offset, n, HEAD_DET_OFFSET)
-    return assemble(meta, w.grph(), w.tens)
+    return assemble(meta, w.grph(), w.tens, w.version)
 
 
 def default_meta(cfg, name="detect", description=None):

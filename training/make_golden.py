@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import network  # noqa: E402
-from export_bnn import build_file, default_meta, run_reference  # noqa: E402
+from export_bnn import build_file, default_meta, quantize_like_file, run_reference  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "training", "golden")
@@ -98,7 +98,7 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     for name, cfg in MODELS.items():
         for seed in range(1, 50):
-            net = make_model(cfg, seed)
+            net = quantize_like_file(make_model(cfg, seed))  # what the version 2 file holds
             gen = torch.Generator().manual_seed(1000 + seed)
             x = smooth_inputs(a.inputs, cfg["size"], gen)
             with torch.no_grad():

@@ -2,8 +2,9 @@
 # training/schedule.sh: the resumable training queue (body-lite twin -> face-lite twin ->
 # body-lite binary -> face-lite binary); a step with a final checkpoint is skipped.
 #
-# Start (or resume after a kill) from the repository root:
-#   nohup nice -n 10 sh training/schedule.sh >> training/runs/schedule.out 2>&1 &
+# Start (or resume after a kill) from the repository root, both tracks side by side:
+#   nohup nice -n 10 sh training/schedule.sh body >> training/runs/schedule-body.out 2>&1 &
+#   nohup nice -n 10 sh training/schedule.sh face >> training/runs/schedule-face.out 2>&1 &
 # Each train.py resumes from training/runs/<model>-<recipe>-resume.pt (fp32 + optimiser)
 # or training/checkpoints/<model>/<recipe>-last.pt (fp16 weights) by itself.
 set -eu
@@ -13,12 +14,12 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # no spin-waiting on a share
 CK=training/checkpoints
 mkdir -p training/runs
 
-# Epochs: ~8 core-hours (4 h on 2 threads) per shipped model, twin + binary, at the measured
-# speeds of docs/training.md on a shared 2-core machine.
+# Epochs: sized so that both tracks, side by side on one thread each, finish in about
+# two 3-hour sessions at the speeds of docs/training.md (a shared 2-core machine).
 BODY_TWIN_EPOCHS=${BODY_TWIN_EPOCHS:-35}
-BODY_BIN_EPOCHS=${BODY_BIN_EPOCHS:-25}
-FACE_TWIN_EPOCHS=${FACE_TWIN_EPOCHS:-110}
-FACE_BIN_EPOCHS=${FACE_BIN_EPOCHS:-100}
+BODY_BIN_EPOCHS=${BODY_BIN_EPOCHS:-20}
+FACE_TWIN_EPOCHS=${FACE_TWIN_EPOCHS:-60}
+FACE_BIN_EPOCHS=${FACE_BIN_EPOCHS:-80}
 
 step() { # model recipe epochs [extra args...]
   model=$1; recipe=$2; epochs=$3; shift 3
@@ -32,8 +33,22 @@ step() { # model recipe epochs [extra args...]
   echo "schedule: $(date -Is) end $model $recipe"
 }
 
-step body-lite twin "$BODY_TWIN_EPOCHS"
-step face-lite twin "$FACE_TWIN_EPOCHS" --val-every 4
-step body-lite binary "$BODY_BIN_EPOCHS" --teacher "$CK/body-lite/twin-final.pt"
-step face-lite binary "$FACE_BIN_EPOCHS" --val-every 4 --teacher "$CK/face-lite/twin-final.pt"
-echo "schedule: $(date -Is) all done"
+body_track() {
+  step body-lite twin "$BODY_TWIN_EPOCHS" --threads "$THREADS"
+  step body-lite binary "$BODY_BIN_EPOCHS" --threads "$THREADS" --teacher "$CK/body-lite/twin-final.pt"
+}
+face_track() {
+  step face-lite twin "$FACE_TWIN_EPOCHS" --threads "$THREADS" --val-every 4
+  step face-lite binary "$FACE_BIN_EPOCHS" --threads "$THREADS" --val-every 4 \
+    --teacher "$CK/face-lite/twin-final.pt"
+}
+
+# Tracks: "all" (default) runs body then face with 2 torch threads; "body" or "face" runs one
+# track, so the two can run side by side with THREADS=1 each (both models progress at once).
+case "${1:-all}" in
+  all) THREADS=${THREADS:-2}; body_track; face_track ;;
+  body) THREADS=${THREADS:-1}; body_track ;;
+  face) THREADS=${THREADS:-1}; face_track ;;
+  *) echo "usage: sh training/schedule.sh [all|body|face]" >&2; exit 2 ;;
+esac
+echo "schedule: $(date -Is) ${1:-all} done"

@@ -15,7 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import network  # noqa: E402
 from data import Augmenter, KeypointSet  # noqa: E402
-from export_bnn import build_file, default_meta, read_bnn, run_reference  # noqa: E402
+import copy  # noqa: E402
+from export_bnn import quantize_like_file, build_file, default_meta, read_bnn, run_reference  # noqa: E402
 
 
 def data_root():
@@ -115,11 +116,19 @@ def main():
     assert meta["points"].split(",")[0] == "right_ankle" and len(nodes) == 5 + (5 * 2 + 1) + 2  # stem b1 pool b2 b3, HG(2), b4 head
     x = torch.rand(2, 3, cfg["size"], cfg["size"])
     with torch.no_grad():
-        hm, _ = net(x)
-    d = float((run_reference(blob, x)[0] - hm).abs().max())
-    print(f"export: {len(blob)} bytes, reference runner vs torch max abs diff {d:.3g}")
+        hm_full, _ = net(x)
+        qnet = quantize_like_file(copy.deepcopy(net))  # what the version 2 file holds
+        hm, _ = qnet(x)
+    ref = run_reference(blob, x)[0]
+    d = float((ref - hm).abs().max())
+    dq = float((ref - hm_full).abs().max())
+    print(f"export: {len(blob)} bytes, reference runner vs quantized torch max abs diff {d:.3g} "
+          f"(vs the unquantized net {dq:.3g})")
     if not d < 1e-3:
         print("FAIL: exported file does not reproduce the torch net")
+        ok = False
+    if build_file(qnet, default_meta("body", "smoke", dict(cfg), root)) != blob:
+        print("FAIL: exporting the quantized net does not give the same file")
         ok = False
     print(f"smoke test {'passed' if ok else 'FAILED'} in {time.time() - t0:.1f} s")
     return 0 if ok else 1

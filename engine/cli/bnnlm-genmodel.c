@@ -10,8 +10,9 @@
 static const char *usage_text =
     "usage: bnnlm-genmodel [--size S] [--width F] [--depth D] [--points K] [--seg [N]]\n"
     "                      [--detect N] [--task body|face|detect] [--name NAME] [--seed N]\n"
-    "                      --out FILE\n"
-    "defaults: --size 64 --width 32 --depth 2 --points 16 --seed 1; --seg adds a 7-class head.\n";
+    "                      [--format 1|2] --out FILE\n"
+    "defaults: --size 64 --width 32 --depth 2 --points 16 --seed 1 --format 2; --seg adds a\n"
+    "7-class head. Format 2 stores real tensors as f16 and folded sign thresholds.\n";
 
 static int get_int(const char *s, long lo, long hi, long *v) {
   char *end;
@@ -50,6 +51,7 @@ int main(int argc, char **argv) {
     INTOPT("--points", p.points, 0, 1024)
     INTOPT("--detect", p.det_classes, 1, 1024)
     INTOPT("--seed", p.seed, 0, 0x7fffffffL)
+    INTOPT("--format", p.format, 1, 2)
 #undef INTOPT
     if (strcmp(a, "--seg") == 0) {
       p.seg_classes = 7;

@@ -402,7 +402,7 @@ static int cmd_info(int argc, char **argv) {
   printf("%-14s %d\n", "outputs", in->n_outputs);
   printf("%-14s %.3f G binary, %.3f G real per frame\n", "MACs", in->binary_macs * 1e-9, in->real_macs * 1e-9);
   printf("%-14s %.3f M\n", "parameters", in->n_params * 1e-6);
-  printf("%-14s %zu bytes\n", "file size", in->file_size);
+  printf("%-14s %zu bytes (format version %d)\n", "file size", in->file_size, in->format_version);
   printf("%-14s %s\n", "license", in->license[0] ? in->license : "(none)");
   bnn_model_free(m);
   return 0;

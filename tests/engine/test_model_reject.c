@@ -4,6 +4,7 @@
 
 #include "crc32.h"
 #include "model.h"
+#include "synth_model.h"
 #include "test_util.h"
 
 static void wr32(unsigned char *p, uint32_t v) {
@@ -40,7 +41,29 @@ enum {
   META_POINTS3, META_BAD_MEAN, META_BAD_SKEL,
   G_LATER, G_SELF, G_CIN, G_OP, G_PARAM, G_UNUSED, G_HEAD_STRIDE, G_COUNT, G_HPM_COUT, G_IN1,
   T_DTYPE, T_DIMS, T_NBYTES, T_LEFTOVER, T_NAN, T_NEGVAR, T_MISSING, T_HIGHBITS, G_ODD, G_HEAD_IN,
+  /* format version 2: sign + f16 threshold before each binary conv, f16 real tensors */
+  V2_OK, V2_SIGN_VALUE, V2_F16_INF, V2_SIGN_DTYPE, V2_BN4, V1_F16,
 };
+
+static int is_v2(int mut) { return mut >= V2_OK && mut != V1_F16; }
+
+/* version 2: the sign (i8) and threshold (f16) of the BN before a binary conv */
+static void sign_threshold(bnn_model_builder *b, int c, int mut) {
+  signed char sg[64];
+  uint16_t th[64];
+  float f[64];
+  int d[1] = {c};
+  for (int i = 0; i < c; i++) {
+    sg[i] = (signed char)(i % 3 - 1);
+    th[i] = bnn_float_to_half(0.25f * (float)i - 0.5f);
+    f[i] = (float)sg[i];
+  }
+  if (mut == V2_SIGN_VALUE) sg[c - 1] = 2;
+  if (mut == V2_F16_INF) th[1] = 0x7c00; /* +inf */
+  if (mut == V2_SIGN_DTYPE) bnn_mb_tensor(b, BNN_DT_F32, 1, d, f, sizeof(float) * c);
+  else bnn_mb_tensor(b, BNN_DT_I8, 1, d, sg, (size_t)c);
+  bnn_mb_tensor(b, BNN_DT_F16, 1, d, th, 2 * (size_t)c); /* little-endian host assumed below */
+}
 
 static void bn4(bnn_model_builder *b, int c, int mut) {
   float v[64];
@@ -68,6 +91,7 @@ static void f32(bnn_model_builder *b, int ndim, int d0, int d1, int d2, int d3, 
 static unsigned char *tiny(int mut, size_t *size) {
   bnn_model_builder b;
   bnn_mb_init(&b);
+  if (is_v2(mut)) b.version = 2;
   if (mut == META_NO_EQ) bnn_mb_meta(&b, "oops", "x"), b.meta.p[b.meta.n - 3] = ' ';
   if (mut != META_NO_TASK) bnn_mb_meta(&b, "task", mut == META_BAD_TASK ? "hand" : "body");
   bnn_mb_meta(&b, "name", mut == META_BAD_UTF8 ? "bad\xc3\x28" : "tiny");
@@ -100,10 +124,18 @@ static unsigned char *tiny(int mut, size_t *size) {
   if (mut == G_HEAD_IN) bnn_mb_node(&b, BNN_OP_HEAD, 3, -1, p);
   /* tensors */
   f32(&b, 4, 8, 3, 1, 1, mut == T_DTYPE || mut == T_DIMS || mut == T_NBYTES || mut == T_NAN ? mut : 0);
-  f32(&b, 1, 8, 1, 1, 1, 0);
+  if (mut == V1_F16) {
+    uint16_t h[8];
+    int d[1] = {8};
+    for (int i = 0; i < 8; i++) h[i] = bnn_float_to_half(0.1f * (float)i);
+    bnn_mb_tensor(&b, BNN_DT_F16, 1, d, h, sizeof h);
+  } else {
+    f32(&b, 1, 8, 1, 1, 1, 0);
+  }
   int ci[3] = {8, 4, 2}, co[3] = {4, 2, 2};
   for (int j = 0; j < 3; j++) {
-    bn4(&b, ci[j], j == 1 ? mut : 0);
+    if (is_v2(mut) && mut != V2_BN4) sign_threshold(&b, ci[j], j == 1 ? mut : 0);
+    else bn4(&b, ci[j], j == 1 ? mut : 0);
     size_t rowb = (9 * (size_t)ci[j] + 7) / 8;
     unsigned char bits[64];
     for (size_t i = 0; i < rowb * co[j]; i++) bits[i] = (unsigned char)(0x5a ^ (i * 37));
@@ -228,9 +260,9 @@ int main(void) {
     fix_crcs(f, size);
     expect_fail("bad magic", f, size, "bad magic", "header");
     memcpy(f, good, size);
-    wr32(f + 8, 2);
+    wr32(f + 8, 3);
     fix_crcs(f, size);
-    expect_fail("version 2", f, size, "unsupported version 2", "header");
+    expect_fail("version 3", f, size, "unsupported version 3", "header");
     memcpy(f, good, size);
     wr32(f + 12, 48);
     fix_crcs(f, size);
@@ -341,7 +373,36 @@ int main(void) {
   reject_tiny("HPM cout % 4", G_HPM_COUT, "multiple of 4", "node 2 (HPM)");
   reject_tiny("in1 on CONV", G_IN1, "takes one input", "node 1 (CONV)");
   /* TENS */
-  reject_tiny("wrong dtype", T_DTYPE, "dtype 2, expected 1", "node 1 (CONV) tensor 0 (W)");
+  reject_tiny("wrong dtype", T_DTYPE, "dtype 2 (packed bits), expected f32", "node 1 (CONV) tensor 0 (W)");
+  /* format version 2 */
+  {
+    size_t s2;
+    unsigned char *v2 = tiny(V2_OK, &s2);
+    char err[BNN_ERR_LEN];
+    bnn_model *m = bnn_model_load_memory(v2, s2, "t.bnn", err, sizeof err);
+    CHECK(m != NULL, "version 2 tiny rejected: %s", err);
+    if (m) {
+      const bnn_tensor *th = &m->nodes[2].t[1];
+      const signed char *sg = m->nodes[2].t[0].data;
+      CHECK(m->version == 2 && bnn_model_get_info(m)->format_version == 2, "version 2: version");
+      CHECK(th->dtype == BNN_DT_F32 && ((const float *)th->data)[3] == 0.25f &&
+                ((const float *)th->data)[0] == -0.5f && sg[0] == -1 && sg[2] == 1,
+            "version 2: f16 thresholds widened exactly, signs kept");
+      bnn_model_free(m);
+    }
+    for (size_t n = 0; n < s2; n++) {
+      m = bnn_model_load_memory(v2, n, "t.bnn", err, sizeof err);
+      CHECK(m == NULL, "version 2 truncated to %zu bytes: accepted", n);
+      bnn_model_free(m);
+    }
+    free(v2);
+  }
+  reject_tiny("v2 sign 2", V2_SIGN_VALUE, "sign 2 at channel 3 (must be -1, 0 or 1)",
+              "node 2 (HPM) tensor 4 (sign)");
+  reject_tiny("v2 f16 inf", V2_F16_INF, "element 1 is not finite", "node 2 (HPM) tensor 5 (threshold)");
+  reject_tiny("v2 sign as f32", V2_SIGN_DTYPE, "dtype 1 (f32), expected i8", "node 2 (HPM) tensor 4 (sign)");
+  reject_tiny("v2 with v1 BN", V2_BN4, "dtype 1 (f32), expected i8", "node 2 (HPM) tensor 0 (sign)");
+  reject_tiny("f16 in a v1 file", V1_F16, "dtype 3 (f16), expected f32", "node 1 (CONV) tensor 1 (bias)");
   reject_tiny("wrong dims", T_DIMS, "dims [9,3,1,1], expected [8,3,1,1]", "node 1 (CONV) tensor 0");
   reject_tiny("wrong nbytes", T_NBYTES, "nbytes 92, expected 96", "node 1 (CONV) tensor 0");
   reject_tiny("left-over bytes", T_LEFTOVER, "left over", "TENS");

@@ -54,11 +54,16 @@ static tensor conv_real(const tensor *x, const bnn_node *nd, double eps) {
   return y;
 }
 
-/* y[o] = ReLU(alpha[o] * sum(sign(BN(x)) padded with -1, * sign(W))) written at channel yoff */
+/* y[o] = ReLU(alpha[o] * sum(sign(BN(x)) padded with -1, * sign(W))) written at channel yoff.
+ * Version 1: t6 = gamma, beta, mean, var, W, alpha; sign(BN(x)) computed as written.
+ * Version 2: t6 = sign s, threshold t, W, alpha; the activation is +1 where s x >= t. */
 static void binconv(const tensor *x, int xoff, int ci, const bnn_tensor *t6, int co, tensor *y, int yoff,
-                    double eps) {
-  const unsigned char *bits = t6[4].data;
-  const float *alpha = F32(&t6[5]);
+                    double eps, int version) {
+  const int per = version >= 2 ? 4 : 6;
+  const unsigned char *bits = t6[per - 2].data;
+  const float *alpha = F32(&t6[per - 1]);
+  const signed char *sg = version >= 2 ? t6[0].data : NULL;
+  const float *th = version >= 2 ? F32(&t6[1]) : NULL;
   size_t rowb = ((size_t)9 * ci + 7) / 8;
   int H = x->h, W = x->w;
   tensor a = tnew(ci, H + 2, W + 2);
@@ -66,7 +71,8 @@ static void binconv(const tensor *x, int xoff, int ci, const bnn_tensor *t6, int
   for (int c = 0; c < ci; c++)
     for (int yy = 0; yy < H; yy++)
       for (int xx = 0; xx < W; xx++) {
-        double v = bn(t6, c, AT(*x, xoff + c, yy, xx), eps);
+        double xv = AT(*x, xoff + c, yy, xx);
+        double v = sg ? sg[c] * xv - th[c] : bn(t6, c, xv, eps);
         AT(a, c, yy + 1, xx + 1) = v >= 0 ? 1 : -1;
         plus_count += v >= 0;
         sign_count++;
@@ -89,16 +95,16 @@ static void binconv(const tensor *x, int xoff, int ci, const bnn_tensor *t6, int
   free(a.v);
 }
 
-static tensor hpm(const tensor *x, const bnn_node *nd, double eps) {
-  int cin = nd->p[0], c = nd->p[1];
+static tensor hpm(const tensor *x, const bnn_node *nd, double eps, int version) {
+  int cin = nd->p[0], c = nd->p[1], per = version >= 2 ? 4 : 6;
   tensor y = tnew(c, x->h, x->w);
-  binconv(x, 0, cin, &nd->t[0], c / 2, &y, 0, eps);
-  binconv(&y, 0, c / 2, &nd->t[6], c / 4, &y, c / 2, eps);
-  binconv(&y, c / 2, c / 4, &nd->t[12], c / 4, &y, 3 * c / 4, eps);
+  binconv(x, 0, cin, &nd->t[0], c / 2, &y, 0, eps, version);
+  binconv(&y, 0, c / 2, &nd->t[per], c / 4, &y, c / 2, eps, version);
+  binconv(&y, c / 2, c / 4, &nd->t[2 * per], c / 4, &y, 3 * c / 4, eps, version);
   if (cin == c) {
     for (size_t i = 0; i < (size_t)c * x->h * x->w; i++) y.v[i] += x->v[i];
   } else {
-    const float *W = F32(&nd->t[18]), *b = F32(&nd->t[19]);
+    const float *W = F32(&nd->t[3 * per]), *b = F32(&nd->t[3 * per + 1]);
     for (int o = 0; o < c; o++)
       for (int yy = 0; yy < x->h; yy++)
         for (int xx = 0; xx < x->w; xx++) {
@@ -163,7 +169,7 @@ static void reference(const bnn_model *m, const float *input, tensor *outs) {
     const bnn_node *nd = &m->nodes[id];
     switch (nd->op) {
     case BNN_OP_CONV: r[id] = conv_real(&r[nd->in0], nd, eps); break;
-    case BNN_OP_HPM: r[id] = hpm(&r[nd->in0], nd, eps); break;
+    case BNN_OP_HPM: r[id] = hpm(&r[nd->in0], nd, eps, m->version); break;
     case BNN_OP_MAXPOOL2: r[id] = maxpool(&r[nd->in0]); break;
     case BNN_OP_UPADD: r[id] = upadd(&r[nd->in0], &r[nd->in1]); break;
     case BNN_OP_HEAD: r[id] = head(&r[nd->in0], nd, eps); outs[nd->output_index] = r[id]; break;
@@ -175,8 +181,9 @@ static void reference(const bnn_model *m, const float *input, tensor *outs) {
 }
 
 static void compare(const char *what, int S, int F, int D, int K, int seg, int det, int threads,
-                    unsigned long long seed) {
-  bnn_model *m = test_model(S, F, D, K, seg, det, seed);
+                    unsigned long long seed, int fmt) {
+  bnn_model *m = test_model_format(S, F, D, K, seg, det, seed, fmt);
+  CHECK(m->version == fmt, "%s: generated format %d, wanted %d", what, m->version, fmt);
   char err[BNN_ERR_LEN];
   bnn_net *n = bnn_net_create(m, threads, BNN_ISA_AUTO, err, sizeof err);
   REQUIRE(n != NULL, "%s", err);
@@ -225,9 +232,12 @@ static void compare(const char *what, int S, int F, int D, int K, int seg, int d
 }
 
 int main(void) {
-  compare("S32 F32 D2 K5 +seg7", 32, 32, 2, 5, 7, 0, 1, 11);
-  compare("S32 F80 D1 K3 (channels not multiples of 64)", 32, 80, 1, 3, 0, 0, 2, 12);
-  compare("S64 F16 D3 K4 +det2", 64, 16, 3, 4, 0, 2, 3, 13);
-  compare("S32 F136 D1 K2 (3 words per pixel)", 32, 136, 1, 2, 0, 0, 1, 14);
+  for (int fmt = 1; fmt <= 2; fmt++) {
+    printf("file format version %d\n", fmt);
+    compare("S32 F32 D2 K5 +seg7", 32, 32, 2, 5, 7, 0, 1, 11, fmt);
+    compare("S32 F80 D1 K3 (channels not multiples of 64)", 32, 80, 1, 3, 0, 0, 2, 12, fmt);
+    compare("S64 F16 D3 K4 +det2", 64, 16, 3, 4, 0, 2, 3, 13, fmt);
+    compare("S32 F136 D1 K2 (3 words per pixel)", 32, 136, 1, 2, 0, 0, 1, 14, fmt);
+  }
   return test_result("test_network_reference");
 }

@@ -48,10 +48,12 @@ static inline unsigned long long test_next(test_rng *r) {
 
 static inline float test_unif(test_rng *r) { return (float)((double)(test_next(r) >> 40) / 16777216.0); }
 
-/* A generated model, loaded; exits on failure. */
-static inline bnn_model *test_model(int S, int F, int D, int K, int seg, int det, unsigned long long seed) {
+/* A generated model in file format version fmt (0: the default, 2), loaded; exits on failure. */
+static inline bnn_model *test_model_format(int S, int F, int D, int K, int seg, int det,
+                                           unsigned long long seed, int fmt) {
   bnn_synth_params p;
   memset(&p, 0, sizeof p);
+  p.format = fmt;
   p.size = S;
   p.width = F;
   p.depth = D;
@@ -73,6 +75,10 @@ static inline bnn_model *test_model(int S, int F, int D, int K, int seg, int det
     exit(1);
   }
   return m;
+}
+
+static inline bnn_model *test_model(int S, int F, int D, int K, int seg, int det, unsigned long long seed) {
+  return test_model_format(S, F, D, K, seg, det, seed, 0);
 }
 
 /* Fill the net input with a random image (bytes / 255, normalised like preprocessing does). */

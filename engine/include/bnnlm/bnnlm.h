@@ -53,6 +53,7 @@ typedef struct {
   uint64_t n_params;
   size_t file_size;
   const char *license; /* may be "" */
+  int format_version;  /* of the file: 1 or 2 (docs/model-format.md) */
 } bnn_model_info;
 
 /* Load and validate. On failure returns NULL and writes a message to err (BNN_ERR_LEN). */
