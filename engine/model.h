@@ -6,9 +6,9 @@
 #include "bnnlm/bnnlm.h"
 
 enum { BNN_OP_INPUT = 0, BNN_OP_CONV = 1, BNN_OP_HPM = 2, BNN_OP_MAXPOOL2 = 3, BNN_OP_UPADD = 4, BNN_OP_HEAD = 5 };
-/* tensor element types of the file; BNN_DT_F16 tensors are widened to f32 by the loader, so
- * a loaded bnn_tensor is F32, BITS or I8 */
-enum { BNN_DT_F32 = 1, BNN_DT_BITS = 2, BNN_DT_F16 = 3, BNN_DT_I8 = 4 };
+/* tensor element types of the file; F16 and Q8 (int8 with an f16 scale per output channel)
+ * tensors are widened to f32 by the loader, so a loaded bnn_tensor is F32, BITS or I8 */
+enum { BNN_DT_F32 = 1, BNN_DT_BITS = 2, BNN_DT_F16 = 3, BNN_DT_I8 = 4, BNN_DT_Q8 = 5 };
 
 #define BNN_MAX_NODE_TENSORS 20
 
@@ -43,7 +43,7 @@ struct bnn_model {
   char *meta_text;     /* owned, NUL-split storage for the info strings */
   const char **names;  /* owned arrays behind point/class names */
   int *skeleton;
-  float *widened;      /* owned: the f32 values of the file's f16 tensors */
+  float *widened;      /* owned: the f32 values of the file's f16 and q8 tensors */
 };
 
 #endif

@@ -235,7 +235,8 @@ static int list_check(loadctx *L, const char *key, const char *val, int *count) 
 
 /* ------------------------------------------------------------------ tensors */
 
-/* spec dtypes: BNN_DT_BITS, BNN_DT_I8 exactly; SPEC_REAL: f32 (version 1), f32 or f16 (version 2) */
+/* spec dtypes: BNN_DT_BITS, BNN_DT_I8 exactly; SPEC_REAL: f32 (version 1), f32 or f16 (version 2),
+ * or q8 (version 2, 4-dimensional weights only) */
 #define SPEC_REAL 0
 
 typedef struct {
@@ -706,6 +707,7 @@ static const char *dtype_name(uint32_t dt) {
   case BNN_DT_BITS: return "packed bits";
   case BNN_DT_F16: return "f16";
   case BNN_DT_I8: return "i8";
+  case BNN_DT_Q8: return "q8";
   }
   return "unknown";
 }
@@ -716,8 +718,8 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
   tspec ts[BNN_MAX_NODE_TENSORS];
   size_t nwide = 0; /* floats used in m->widened */
   if (m->version >= 2) {
-    /* every f16 value becomes one float: at most size / 2 of them */
-    m->widened = malloc(sizeof(float) * (size_t)(size / 2 + 1));
+    /* every f16 or q8 value becomes one float: at most size of them */
+    m->widened = malloc(sizeof(float) * (size_t)(size + 1));
     if (m->widened == NULL) {
       fail(L, "TENS", "out of memory");
       return 0;
@@ -741,13 +743,15 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
       uint64_t nbytes = rd64(r + 24);
       pos += 32;
       int dtype_ok = sp->dtype == SPEC_REAL
-                         ? dtype == BNN_DT_F32 || (m->version >= 2 && dtype == BNN_DT_F16)
+                         ? dtype == BNN_DT_F32 ||
+                               (m->version >= 2 && (dtype == BNN_DT_F16 || (dtype == BNN_DT_Q8 && sp->ndim == 4)))
                          : dtype == (uint32_t)sp->dtype;
       if (!dtype_ok) {
         fail(L, where, "dtype %u (%s), expected %s", dtype, dtype_name(dtype),
              sp->dtype != SPEC_REAL ? dtype_name((uint32_t)sp->dtype)
-             : m->version >= 2      ? "f32 or f16"
-                                    : "f32");
+             : m->version < 2       ? "f32"
+             : sp->ndim == 4        ? "f32, f16 or q8"
+                                    : "f32 or f16");
         return 0;
       }
       if (ndim != (uint32_t)sp->ndim) {
@@ -766,6 +770,7 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
       case BNN_DT_F32: expect = elems * 4; break;
       case BNN_DT_F16: expect = elems * 2; break;
       case BNN_DT_I8: expect = elems; break;
+      case BNN_DT_Q8: expect = 2 * (uint64_t)dims[0] + elems; break; /* f16 scales, then int8 */
       default: expect = (uint64_t)dims[0] * ((9 * (uint64_t)dims[1] + 7) / 8); break;
       }
       if (nbytes != expect) {
@@ -788,7 +793,21 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
           return 0;
         }
       const void *tdata = data;
-      if (dtype == BNN_DT_F32 || dtype == BNN_DT_F16) {
+      if (dtype == BNN_DT_Q8) {
+        float *wide = m->widened + nwide; /* elems < nbytes <= what is left: see the malloc */
+        nwide += (size_t)elems;
+        tdata = wide;
+        uint64_t per = elems / dims[0];
+        const unsigned char *q = data + 2 * (uint64_t)dims[0];
+        for (uint64_t o = 0; o < dims[0]; o++) {
+          float sc = half_to_float((uint16_t)(data[2 * o] | data[2 * o + 1] << 8));
+          if (!isfinite(sc)) {
+            fail(L, where, "scale of output channel %llu is not finite", (unsigned long long)o);
+            return 0;
+          }
+          for (uint64_t k = 0; k < per; k++) wide[o * per + k] = (float)(signed char)q[o * per + k] * sc;
+        }
+      } else if (dtype == BNN_DT_F32 || dtype == BNN_DT_F16) {
         float *wide = NULL;
         if (dtype == BNN_DT_F16) {
           wide = m->widened + nwide; /* elems <= nbytes / 2 <= what is left: see the malloc */
@@ -832,7 +851,7 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
           }
       }
       bnn_tensor *t = &nd->t[j];
-      t->dtype = dtype == BNN_DT_F16 ? BNN_DT_F32 : (int)dtype;
+      t->dtype = dtype == BNN_DT_F16 || dtype == BNN_DT_Q8 ? BNN_DT_F32 : (int)dtype;
       t->ndim = (int)ndim;
       for (int k = 0; k < 4; k++) t->dims[k] = (int)dims[k];
       t->nbytes = t->dtype == BNN_DT_F32 ? (size_t)elems * 4 : (size_t)nbytes;

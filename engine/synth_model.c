@@ -152,9 +152,43 @@ uint16_t bnn_float_to_half(float f) {
   return (uint16_t)(sign | h);
 }
 
+static float half_value(uint16_t h) { /* finite halves only */
+  int ex = (h >> 10) & 0x1f, man = h & 0x3ff;
+  float v = ex ? ldexpf((float)(man | 0x400), ex - 25) : ldexpf((float)man, -24);
+  return (h & 0x8000u) ? -v : v;
+}
+
 void bnn_mb_tensor_real(bnn_model_builder *b, int ndim, const int *dims, const float *data) {
   size_t n = 1;
   for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];
+  if (ndim == 4 && n > 0) {
+    size_t co = (size_t)dims[0], per = n / co;
+    unsigned char *q = malloc(2 * co + n);
+    int ok = q != NULL;
+    for (size_t o = 0; ok && o < co; o++) {
+      float mx = 0;
+      for (size_t k = 0; k < per; k++) mx = fmaxf(mx, fabsf(data[o * per + k]));
+      uint16_t hs = bnn_float_to_half(mx / 127.0f);
+      if ((hs & 0x7c00u) == 0x7c00u) {
+        ok = 0;
+        break;
+      }
+      float sc = half_value(hs);
+      q[2 * o] = (unsigned char)(hs & 0xff);
+      q[2 * o + 1] = (unsigned char)(hs >> 8);
+      for (size_t k = 0; k < per; k++) {
+        float r = sc > 0 ? rintf(data[o * per + k] / sc) : 0.0f;
+        r = fminf(127.0f, fmaxf(-127.0f, r));
+        q[2 * co + o * per + k] = (unsigned char)(signed char)r;
+      }
+    }
+    if (ok) {
+      bnn_mb_tensor(b, BNN_DT_Q8, ndim, dims, q, 2 * co + n);
+      free(q);
+      return;
+    }
+    free(q);
+  }
   uint16_t *h = malloc(n * 2 + 1);
   int ok = h != NULL;
   for (size_t i = 0; ok && i < n; i++) {

@@ -44,7 +44,9 @@ int bnn_file_assemble_version(int version, int n, const char *const *tags,
 
 /* IEEE binary32 -> binary16, round to nearest even (overflow gives +-inf). */
 uint16_t bnn_float_to_half(float f);
-/* Append the values as an f16 tensor if every one converts to a finite f16, else as f32. */
+/* Append the values as a version 2 real tensor: 4-dimensional weights as q8 (int8 with an f16
+ * scale per output channel: max |w| / 127, rounded), others as f16 where every value converts
+ * to a finite f16, else f32. */
 void bnn_mb_tensor_real(bnn_model_builder *b, int ndim, const int *dims, const float *data);
 
 /* Pack W (co x ci x 3 x 3 floats) into the file's sign-bit rows: co * ceil(9 ci / 8) bytes. */

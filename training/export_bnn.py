@@ -19,7 +19,7 @@ import network  # noqa: E402
 MAGIC = b"BNNLM\r\n\x1a"
 OP_CONV, OP_HPM, OP_MAXPOOL2, OP_UPADD, OP_HEAD = 1, 2, 3, 4, 5
 HEAD_HEATMAP, HEAD_SEG = 1, 2
-DT_F32, DT_BITS, DT_F16, DT_I8 = 1, 2, 3, 4
+DT_F32, DT_BITS, DT_F16, DT_I8, DT_Q8 = 1, 2, 3, 4, 5
 F16_MAX = 65504.0
 FORMAT_VERSION = 2
 
@@ -61,9 +61,16 @@ class Writer:
         self._rec(DT_F32, dims or a.shape, a.tobytes())
 
     def real(self, arr, dims=None):
-        """A real-valued tensor: f32 in version 1; in version 2 f16 when every value is finite
-        in f16 (the exporter rounds beforehand, see quantize_like_file), else f32."""
+        """A real-valued tensor: f32 in version 1; in version 2 conv weights (4-D) as q8 (int8
+        with an f16 scale per output channel), the rest as f16 when every value is finite in
+        f16, else f32 (see quantize_like_file for the exact rounding)."""
         a = np.ascontiguousarray(np.asarray(arr, dtype=np.float32))
+        if self.version >= 2 and a.ndim == 4 and dims is None:
+            q = q8_encode(a)
+            if q is not None:
+                scales, ints = q
+                self._rec(DT_Q8, a.shape, scales.astype("<f2").tobytes() + ints.tobytes())
+                return
         if self.version >= 2:
             h = a.astype(np.float16)
             if np.all(np.isfinite(h)):
@@ -148,6 +155,27 @@ def fold_sign(g, b, m, v, eps):
     return s, t.astype(np.float32)
 
 
+def q8_encode(w):
+    """4-D weights -> (f16 scales [co], int8 values) as the engine's writer does: scale =
+    f16(max |w[o]| / 127), q = clip(rint(w / scale), -127, 127); None if a scale overflows."""
+    w = np.asarray(w, np.float32)
+    co = w.shape[0]
+    flat = w.reshape(co, -1)
+    mx = np.abs(flat).max(axis=1).astype(np.float32)
+    sc16 = (mx / np.float32(127.0)).astype(np.float16)
+    if not np.all(np.isfinite(sc16)):
+        return None
+    sc = sc16.astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(sc[:, None] > 0, np.rint(flat / sc[:, None]), 0.0)
+    q = np.clip(r, -127, 127).astype(np.int8)
+    return sc16, q
+
+
+def q8_decode(sc16, q, shape):
+    return (q.astype(np.float32) * sc16.astype(np.float32)[:, None]).reshape(shape)
+
+
 def threshold_f16(t):
     """Version 2 threshold values: clamped to the f16 range (no activation comes near 65504)
     and rounded to f16."""
@@ -224,7 +252,7 @@ def _f16(t):
 @torch.no_grad()
 def quantize_like_file(model, eps=network.BN_EPS):
     """In place: make a binary torch model compute exactly what its version 2 file holds:
-    real tensors rounded to f16; each BN before a binary conv replaced by its folded sign and
+    conv weights rounded to q8 and other real tensors to f16; each BN before a binary conv replaced by its folded sign and
     f16 threshold (gamma = s, beta = 0, mean = s t, var = 1: the sign of the result is that of
     s x - t); each alpha rounded to f16 (the latent weights become sign(W) * alpha16). Used by
     the parity fixtures; exporting the result gives the same file as the original."""
@@ -246,7 +274,12 @@ def quantize_like_file(model, eps=network.BN_EPS):
         elif isinstance(mod, (torch.nn.Conv2d, torch.nn.BatchNorm2d)):
             for name in ("weight", "bias", "running_mean", "running_var"):
                 t = getattr(mod, name, None)
-                if t is not None and t.is_floating_point():
+                if t is None or not t.is_floating_point():
+                    continue
+                q = q8_encode(t.detach().numpy()) if t.dim() == 4 else None
+                if q is not None:
+                    t.copy_(torch.from_numpy(q8_decode(q[0], q[1], tuple(t.shape))))
+                else:
                     t.copy_(_f16(t))
     return model
 
@@ -329,6 +362,11 @@ def read_bnn(data):
             tens.append(np.frombuffer(raw, "<f2").astype(np.float32).reshape(dims))
         elif dtype == DT_I8:
             tens.append(np.frombuffer(raw, np.int8).reshape(dims))
+        elif dtype == DT_Q8:
+            co = dims[0]
+            sc16 = np.frombuffer(raw[:2 * co], "<f2")
+            q = np.frombuffer(raw[2 * co:], np.int8).reshape(co, -1)
+            tens.append(q8_decode(sc16, q, dims))
         else:
             co, ci = dims[0], dims[1]
             tens.append((np.frombuffer(raw, np.uint8).reshape(co, (9 * ci + 7) // 8), dims))

@@ -43,7 +43,22 @@ enum {
   T_DTYPE, T_DIMS, T_NBYTES, T_LEFTOVER, T_NAN, T_NEGVAR, T_MISSING, T_HIGHBITS, G_ODD, G_HEAD_IN,
   /* format version 2: sign + f16 threshold before each binary conv, f16 real tensors */
   V2_OK, V2_SIGN_VALUE, V2_F16_INF, V2_SIGN_DTYPE, V2_BN4, V1_F16,
+  V2_Q8_VEC, V2_Q8_INF_SCALE, V2_Q8_NBYTES,
 };
+
+/* version 2: the CONV's W [8, 3, 1, 1] as q8 (scale 0.5 for channel o odd, 0.25 even) */
+static void conv_w_q8(bnn_model_builder *b, int mut) {
+  unsigned char d[8 * 2 + 24];
+  for (int o = 0; o < 8; o++) {
+    uint16_t h = bnn_float_to_half(o % 2 ? 0.5f : 0.25f);
+    if (mut == V2_Q8_INF_SCALE && o == 5) h = 0x7c00;
+    d[2 * o] = (unsigned char)(h & 0xff);
+    d[2 * o + 1] = (unsigned char)(h >> 8);
+  }
+  for (int i = 0; i < 24; i++) d[16 + i] = (unsigned char)(signed char)(i - 12);
+  int dims[4] = {8, 3, 1, 1};
+  bnn_mb_tensor(b, BNN_DT_Q8, 4, dims, d, mut == V2_Q8_NBYTES ? 24 : sizeof d);
+}
 
 static int is_v2(int mut) { return mut >= V2_OK && mut != V1_F16; }
 
@@ -123,8 +138,13 @@ static unsigned char *tiny(int mut, size_t *size) {
   }
   if (mut == G_HEAD_IN) bnn_mb_node(&b, BNN_OP_HEAD, 3, -1, p);
   /* tensors */
-  f32(&b, 4, 8, 3, 1, 1, mut == T_DTYPE || mut == T_DIMS || mut == T_NBYTES || mut == T_NAN ? mut : 0);
-  if (mut == V1_F16) {
+  if (is_v2(mut)) conv_w_q8(&b, mut);
+  else f32(&b, 4, 8, 3, 1, 1, mut == T_DTYPE || mut == T_DIMS || mut == T_NBYTES || mut == T_NAN ? mut : 0);
+  if (mut == V2_Q8_VEC) {
+    unsigned char d[2 * 8 + 8] = {0};
+    int dims[1] = {8};
+    bnn_mb_tensor(&b, BNN_DT_Q8, 1, dims, d, sizeof d);
+  } else if (mut == V1_F16) {
     uint16_t h[8];
     int d[1] = {8};
     for (int i = 0; i < 8; i++) h[i] = bnn_float_to_half(0.1f * (float)i);
@@ -388,6 +408,10 @@ int main(void) {
       CHECK(th->dtype == BNN_DT_F32 && ((const float *)th->data)[3] == 0.25f &&
                 ((const float *)th->data)[0] == -0.5f && sg[0] == -1 && sg[2] == 1,
             "version 2: f16 thresholds widened exactly, signs kept");
+      const float *w = m->nodes[1].t[0].data; /* q8: (i - 12) x scale of channel i / 3 */
+      CHECK(m->nodes[1].t[0].dtype == BNN_DT_F32 && w[0] == -12 * 0.25f && w[4] == -8 * 0.5f &&
+                w[23] == 11 * 0.5f,
+            "version 2: q8 weights widened: %g %g %g", (double)w[0], (double)w[4], (double)w[23]);
       bnn_model_free(m);
     }
     for (size_t n = 0; n < s2; n++) {
@@ -402,6 +426,10 @@ int main(void) {
   reject_tiny("v2 f16 inf", V2_F16_INF, "element 1 is not finite", "node 2 (HPM) tensor 5 (threshold)");
   reject_tiny("v2 sign as f32", V2_SIGN_DTYPE, "dtype 1 (f32), expected i8", "node 2 (HPM) tensor 4 (sign)");
   reject_tiny("v2 with v1 BN", V2_BN4, "dtype 1 (f32), expected i8", "node 2 (HPM) tensor 0 (sign)");
+  reject_tiny("v2 q8 bias", V2_Q8_VEC, "dtype 5 (q8), expected f32 or f16", "node 1 (CONV) tensor 1 (bias)");
+  reject_tiny("v2 q8 inf scale", V2_Q8_INF_SCALE, "scale of output channel 5 is not finite",
+              "node 1 (CONV) tensor 0 (W)");
+  reject_tiny("v2 q8 nbytes", V2_Q8_NBYTES, "nbytes 24, expected 40", "node 1 (CONV) tensor 0 (W)");
   reject_tiny("f16 in a v1 file", V1_F16, "dtype 3 (f16), expected f32", "node 1 (CONV) tensor 1 (bias)");
   reject_tiny("wrong dims", T_DIMS, "dims [9,3,1,1], expected [8,3,1,1]", "node 1 (CONV) tensor 0");
   reject_tiny("wrong nbytes", T_NBYTES, "nbytes 92, expected 96", "node 1 (CONV) tensor 0");
