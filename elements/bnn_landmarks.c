@@ -1144,7 +1144,8 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "Model file (.bnn path) or shipped model name: body, face, body-lite, "
-          "face-lite", NULL, rw | GST_PARAM_MUTABLE_READY));
+          "face-lite (body and face fall back to their lite models when no full model "
+          "is installed)", NULL, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
           "Threads running the network (0: one per CPU core)", 0, 64, DEFAULT_THREADS,

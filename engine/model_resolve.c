@@ -63,5 +63,11 @@ int bnn_model_resolve(const char *name_or_path, char *path, size_t pathlen) {
   char *p = search(getenv("BNNLM_MODEL_DIR"), name_or_path);
   if (p == NULL) p = search(BNN_SOURCE_MODELS_DIR, name_or_path);
   if (p == NULL) p = search(BNN_INSTALL_MODELS_DIR, name_or_path);
+  /* "body" / "face" mean the best model of that task there is: the full one, else the lite one */
+  if (p == NULL && (strcmp(name_or_path, "body") == 0 || strcmp(name_or_path, "face") == 0)) {
+    char lite[16];
+    snprintf(lite, sizeof lite, "%s-lite", name_or_path);
+    return bnn_model_resolve(lite, path, pathlen);
+  }
   return give(p, path, pathlen);
 }

@@ -54,6 +54,16 @@ with tempfile.TemporaryDirectory() as d:
     env = dict(os.environ, BNNLM_MODEL_DIR=d)
     r = run(bnnlm, "info", "face-test", env=env)
     check(r.returncode == 0 and "points" in r.stdout and "face" in r.stdout, "info by name: " + r.stderr)
+    # "face" falls back to face-lite when no full face model exists anywhere on the path
+    src_models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models")
+    if not os.path.exists(os.path.join(src_models, "face.bnn")):
+        lite = os.path.join(d, "face-lite.bnn")
+        with open(model, "rb") as src, open(lite, "wb") as dst:
+            dst.write(src.read())
+        r1 = run(bnnlm, "info", "face", env=env)
+        r2 = run(bnnlm, "info", model)
+        check(r1.returncode == 0 and r1.stdout == r2.stdout, "info face -> face-lite: " + r1.stderr)
+        os.remove(lite)
 
     r = run(bnnlm, "bench", "--model", model, "--iters", "3", "--warmup", "1", "--threads", "2", "--json")
     check(r.returncode == 0, "bench: " + r.stderr)

@@ -67,7 +67,8 @@ const bnn_model_info *bnn_model_get_info(const bnn_model *m);
  * existing, readable file, written to path (pathlen bytes); returns 0, or -1 if none is found
  * (or the path does not fit). A name is looked up as NAME.bnn (then NAME) in each directory of
  * $BNNLM_MODEL_DIR (':'-separated), then the source tree's models/, then the installed
- * share/bnnlandmarks/models. An argument containing '/' or ending in .bnn is a path. */
+ * share/bnnlandmarks/models. An argument containing '/' or ending in .bnn is a path. The names
+ * "body" and "face" fall back to "body-lite" / "face-lite" when no full model is found. */
 int bnn_model_resolve(const char *name_or_path, char *path, size_t pathlen);
 
 /* Which ISAs this CPU (and build) can run; best_isa is what AUTO picks. */
