@@ -83,7 +83,7 @@ int bnn_conv_prepare(struct bnn_net *n, bnn_layer *L) {
   if (bnn_gemm_prepare(n, &L->gw, cout, K, nd->t[0].data, kidx, nd->t[1].data, sc, sh, bn_relu, 0) != 0)
     return -1;
   L->has_gemm = 1;
-  L->work[0] = (double)nd->real_macs / 30 + (double)L->h * L->w * K / 8;
+  L->work[0] = (double)nd->real_macs / bnn_real_macs_per_ns(n->isa) + (double)L->h * L->w * K / 8;
   return 0;
 }
 
@@ -149,7 +149,7 @@ int bnn_head_prepare(struct bnn_net *n, bnn_layer *L) {
   if (bnn_gemm_prepare(n, &L->gw, cout, cin, nd->t[4].data, NULL, nd->t[5].data, NULL, NULL, 0, 0) != 0)
     return -1;
   L->has_gemm = 1;
-  L->work[0] = (double)nd->real_macs / 30 + (double)L->h * L->w * cin / 4;
+  L->work[0] = (double)nd->real_macs / bnn_real_macs_per_ns(n->isa) + (double)L->h * L->w * cin / 4;
   return 0;
 }
 

@@ -76,10 +76,11 @@ int bnn_hpm_prepare(struct bnn_net *n, bnn_layer *L) {
       return -1;
     L->has_gemm = 1;
   }
-  /* rough ns per phase: packing ~4 values/ns, binary MACs ~100/ns, real MACs ~30/ns */
+  /* rough ns per phase: packing ~4 values/ns, binary and real MACs at the ISA's rate */
+  const double rb = bnn_binary_macs_per_ns(n->isa), rr = bnn_real_macs_per_ns(n->isa);
   L->work[0] = hw * cin / 4;
-  for (int j = 0; j < 3; j++) L->work[j + 1] = hw * 9.0 * ci[j] * co[j] / 100 + hw * co[j] / 4;
-  L->work[3] += cin != c ? hw * cin * c / 30 : hw * c / 4;
+  for (int j = 0; j < 3; j++) L->work[j + 1] = hw * 9.0 * ci[j] * co[j] / rb + hw * co[j] / 4;
+  L->work[3] += cin != c ? hw * cin * c / rr : hw * c / 4;
   return 0;
 }
 

@@ -92,6 +92,17 @@ int bnn_gemm_prepare(struct bnn_net *n, bnn_gemm_w *g, int N, int K, const float
                      const float *bn_shift, int relu, int accumulate);
 
 /* BN folded to y = x * scale + shift (per channel; eps from the model). */
+/* Rough throughputs of an ISA's kernels on one core, for the work estimates (ns) with which
+ * bnn_pool_run decides whether splitting a job over the threads pays for the hand-over (a few
+ * microseconds): binary MACs per ns of the XOR-popcount convs, real MACs per ns of the GEMM.
+ * Measured with `bnnlm bench` on a Zen 4 class core (docs/performance.md), rounded down. */
+static inline double bnn_binary_macs_per_ns(bnn_isa isa) {
+  return isa == BNN_ISA_AVX512 ? 1500.0 : isa == BNN_ISA_AVX2 ? 400.0 : isa == BNN_ISA_NEON ? 150.0 : 10.0;
+}
+static inline double bnn_real_macs_per_ns(bnn_isa isa) {
+  return isa == BNN_ISA_AVX512 ? 80.0 : isa == BNN_ISA_AVX2 ? 40.0 : isa == BNN_ISA_NEON ? 15.0 : 2.0;
+}
+
 void bnn_bn_fold(const bnn_model *m, const bnn_tensor *gamma, const bnn_tensor *beta,
                  const bnn_tensor *mean, const bnn_tensor *var, float *scale, float *shift, int c);
 

@@ -22,7 +22,7 @@ static void maxpool_rows(void *ctx, int y0, int y1, int tid) {
 }
 
 void bnn_maxpool_run(bnn_layer *L) {
-  bnn_pool_run(L->net->pool, L->h, (double)L->h * L->w * L->c / 2, maxpool_rows, L);
+  bnn_pool_run(L->net->pool, L->h, (double)L->h * L->w * L->c / 8, maxpool_rows, L);
 }
 
 static void upadd_rows(void *ctx, int y0, int y1, int tid) {
@@ -43,5 +43,5 @@ static void upadd_rows(void *ctx, int y0, int y1, int tid) {
 }
 
 void bnn_upadd_run(bnn_layer *L) {
-  bnn_pool_run(L->net->pool, L->h, (double)L->h * L->w * L->c / 2, upadd_rows, L);
+  bnn_pool_run(L->net->pool, L->h, (double)L->h * L->w * L->c / 8, upadd_rows, L);
 }
