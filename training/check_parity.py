@@ -15,7 +15,7 @@ sys.path.insert(0, HERE)
 from data import KeypointSet, default_data_root  # noqa: E402
 from engine import ISA, Engine, isa_supported  # noqa: E402
 from evaluate import resize_inputs  # noqa: E402
-from export_bnn import run_reference  # noqa: E402
+from export_bnn import quantize_like_file, read_bnn, run_reference  # noqa: E402
 from train import model_from_ckpt  # noqa: E402
 
 
@@ -33,6 +33,8 @@ def main(argv=None):
     torch.set_num_threads(1)
     model, ck = model_from_ckpt(a.ckpt)
     model.eval()
+    if read_bnn(a.bnn)[0]["_version"] >= 2:
+        quantize_like_file(model)  # the weights exactly as the version 2 file holds them
     ds = KeypointSet(ck["task"], "val", a.data_root or default_data_root(), a.n)
     x = resize_inputs(ds.images, model.cfg["size"])
     with torch.no_grad():

@@ -14,12 +14,13 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # no spin-waiting on a share
 CK=training/checkpoints
 mkdir -p training/runs
 
-# Epochs: sized so that both tracks, side by side on one thread each, finish in about
-# two 3-hour sessions at the speeds of docs/training.md (a shared 2-core machine).
+# Epochs: sized so that both tracks, side by side on one thread each, finish within one
+# 3-hour session (about 2.5 h of training) at the speeds of docs/training.md; longer runs
+# continue from these (--init) in later sessions.
 BODY_TWIN_EPOCHS=${BODY_TWIN_EPOCHS:-35}
-BODY_BIN_EPOCHS=${BODY_BIN_EPOCHS:-20}
+BODY_BIN_EPOCHS=${BODY_BIN_EPOCHS:-14}
 FACE_TWIN_EPOCHS=${FACE_TWIN_EPOCHS:-60}
-FACE_BIN_EPOCHS=${FACE_BIN_EPOCHS:-80}
+FACE_BIN_EPOCHS=${FACE_BIN_EPOCHS:-30}
 
 step() { # model recipe epochs [extra args...]
   model=$1; recipe=$2; epochs=$3; shift 3

@@ -142,6 +142,10 @@ def main(argv=None):
                     help="twin: real net; binary: from --teacher twin with soft targets; "
                          "scratch: binary from random init, labels only")
     ap.add_argument("--teacher", help="twin checkpoint (binary recipe)")
+    ap.add_argument("--init", help="start from this checkpoint's weights (same preset), e.g. a "
+                                   "second cosine cycle after a finished binary run")
+    ap.add_argument("--tag", default="", help="suffix of this run's checkpoint, resume and log "
+                                               "names (e.g. -c2 for a second cycle)")
     ap.add_argument("--epochs", type=float, default=40)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=None, help="default 1e-3 twin, 5e-4 binary")
@@ -195,10 +199,11 @@ def main(argv=None):
     os.makedirs(os.path.join(args.ckpt_dir, args.model), exist_ok=True)
     os.makedirs(args.log_dir, exist_ok=True)
     os.makedirs(args.resume_dir, exist_ok=True)
-    last_path = os.path.join(args.ckpt_dir, args.model, f"{args.recipe}-last.pt")
-    final_path = os.path.join(args.ckpt_dir, args.model, f"{args.recipe}-final.pt")
-    resume_path = os.path.join(args.resume_dir, f"{args.model}-{args.recipe}-resume.pt")
-    log_path = os.path.join(args.log_dir, f"{args.model}-{args.recipe}.jsonl")
+    run = args.recipe + args.tag
+    last_path = os.path.join(args.ckpt_dir, args.model, f"{run}-last.pt")
+    final_path = os.path.join(args.ckpt_dir, args.model, f"{run}-final.pt")
+    resume_path = os.path.join(args.resume_dir, f"{args.model}-{run}-resume.pt")
+    log_path = os.path.join(args.log_dir, f"{args.model}-{run}.jsonl")
 
     spe = len(tset) // args.batch
     total = int(round(args.epochs * spe))
@@ -221,7 +226,10 @@ def main(argv=None):
                 except ValueError:
                     pass
             print(f"resumed from {resumed} at step {step} (epoch {step / spe:.2f})", flush=True)
-    if resumed is None and teacher is not None:
+    if resumed is None and args.init:
+        load_weights(model, load_ckpt(args.init)["model"])
+        print(f"initialised from {args.init}", flush=True)
+    elif resumed is None and teacher is not None:
         load_weights(model, teacher.state_dict())
         print(f"initialised binary net from twin {args.teacher}", flush=True)
 

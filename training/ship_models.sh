@@ -1,0 +1,52 @@
+#!/bin/sh
+# training/ship_models.sh: turns the finished binary checkpoints into the shipped models and
+# measures them: export (format 2) to models/, engine-vs-trainer parity, accuracy on val through
+# the engine with the real twin beside it (the binarization gap), the same model in format 1
+# (what format 2's f16/q8 rounding costs), and the drawn pictures of docs/.
+#
+#   sh training/ship_models.sh [body-lite] [face-lite]      # default: both
+#
+# A model whose binary-final.pt does not exist yet is shipped from binary-last.pt (the run's
+# latest checkpoint) and the script says so. Results: training/logs/eval-<model>*.json.
+set -eu
+cd "$(dirname "$0")/.."
+PY=/usr/bin/python3
+export OMP_WAIT_POLICY=PASSIVE
+CK=training/checkpoints
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+ASTRONAUT=/usr/lib/python3/dist-packages/skimage/data/astronaut.png
+VTEST=/usr/share/doc/opencv-doc/examples/data/vtest.avi
+
+models=${*:-body-lite face-lite}
+for m in $models; do
+  ck=$CK/$m/binary-final.pt
+  if [ ! -f "$ck" ]; then
+    ck=$CK/$m/binary-last.pt
+    echo "ship: $m: no binary-final.pt, shipping the latest checkpoint $ck"
+  fi
+  [ -f "$ck" ] || { echo "ship: $m: no binary checkpoint"; continue; }
+  twin=$CK/$m/twin-final.pt
+  [ -f "$twin" ] || twin=$CK/$m/twin-last.pt
+  $PY training/export_bnn.py "$ck" --out "models/$m.bnn" --check
+  $PY training/export_bnn.py "$ck" --out "$TMP/$m-v1.bnn" --format 1
+  $PY training/check_parity.py "models/$m.bnn" "$ck"
+  extra=""
+  case $m in face*) extra="--ced-plot docs/training-$m-ced.png" ;; esac
+  # shellcheck disable=SC2086
+  $PY training/evaluate.py "models/$m.bnn" --twin "$twin" --threads 2 \
+    --json "training/logs/eval-$m.json" $extra
+  $PY training/evaluate.py "$TMP/$m-v1.bnn" --threads 2 --json "training/logs/eval-$m-format1.json"
+done
+
+# pictures checked by eye (docs/): the face on skimage's astronaut, the body on a vtest.avi walker
+if [ -f models/face-lite.bnn ] && [ -f "$ASTRONAUT" ]; then
+  $PY training/draw_prediction.py --model models/face-lite.bnn --box 170,65,110,125 --labels \
+    "$ASTRONAUT" --out docs/predict-face-lite-astronaut.png
+fi
+if [ -f models/body-lite.bnn ] && [ -f "$VTEST" ]; then
+  gst-launch-1.0 -q filesrc location="$VTEST" ! decodebin ! videoconvert ! video/x-raw,format=RGB \
+    ! pngenc ! multifilesink location="$TMP/f%03d.png" max-files=0 >/dev/null
+  $PY training/draw_prediction.py --model models/body-lite.bnn --box 345,196,40,80 --labels \
+    "$TMP/f100.png" --out docs/predict-body-lite-vtest.png
+fi
