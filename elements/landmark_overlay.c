@@ -1,5 +1,6 @@
 /* landmark_overlay.c: the landmarkoverlay element: draws each frame's GstLandmarkMeta
- * (see landmark_draw.c) directly with Cairo, by overlay-composition blending, or as meta. */
+ * (see landmark_draw.c) straight into the frame's pixels, only where it draws, or hands
+ * it downstream as an overlay composition of the drawn rectangle. */
 #include <string.h>
 
 #include <cairo.h>
@@ -19,10 +20,8 @@ GST_DEBUG_CATEGORY_STATIC (landmark_overlay_debug);
   "I420, NV12, YUY2 }"
 
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-#define DIRECT_FORMAT GST_VIDEO_FORMAT_BGRx   /* = CAIRO_FORMAT_RGB24 in memory */
 #define SURFACE_FORMAT GST_VIDEO_FORMAT_BGRA  /* = CAIRO_FORMAT_ARGB32 in memory */
 #else
-#define DIRECT_FORMAT GST_VIDEO_FORMAT_xRGB
 #define SURFACE_FORMAT GST_VIDEO_FORMAT_ARGB
 #endif
 
@@ -52,6 +51,7 @@ typedef struct {
   LandmarkDrawConfig cfg; /* object lock */
   GstVideoInfo info;
   gboolean attach_composition; /* downstream takes GstVideoOverlayCompositionMeta */
+  LandmarkCanvas *canvas; /* streaming thread */
 } GstLandmarkOverlay;
 
 typedef struct {
@@ -110,7 +110,8 @@ gst_landmark_overlay_query (GstBaseTransform * trans, GstPadDirection direction,
 }
 
 /* Draws into a transparent ARGB32 surface covering only the touched rectangle and hands
- * it over as an overlay composition: attached as meta, or blended into the frame. */
+ * it over as an overlay composition: attached as meta, or blended into the frame (only
+ * for a frame format the canvas does not handle, which none of the caps' formats is). */
 static GstFlowReturn
 draw_composition (GstLandmarkOverlay * self, GstBuffer * buf, const GstLandmarkMeta * meta,
     const LandmarkRegion * regions, guint n_regions,
@@ -122,14 +123,13 @@ draw_composition (GstLandmarkOverlay * self, GstBuffer * buf, const GstLandmarkM
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, (NULL), ("cairo surface failed"));
     return GST_FLOW_ERROR;
   }
-  cairo_t *cr = cairo_create (surface);
-  cairo_translate (cr, -ex, -ey);
-  landmark_draw_regions (cr, regions, n_regions, cfg);
-  landmark_draw (cr, meta, cfg);
-  cairo_destroy (cr);
   cairo_surface_flush (surface);
-
   const int stride = cairo_image_surface_get_stride (surface);
+  landmark_canvas_draw_argb (self->canvas, cairo_image_surface_get_data (surface), stride,
+      GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info), meta,
+      regions, n_regions, cfg, ex, ey, ew, eh);
+  cairo_surface_mark_dirty (surface);
+
   const gsize size = (gsize) stride * eh;
   gsize offset[GST_VIDEO_MAX_PLANES] = { 0, };
   gint strides[GST_VIDEO_MAX_PLANES] = { stride, };
@@ -218,33 +218,21 @@ gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
           &eh))
     return GST_FLOW_OK;
   GST_LOG_OBJECT (self, "drawing %u instance(s), %u region(s) in %dx%d+%d+%d (%s)",
-      meta ? meta->n_instances : 0, n_regions,
-      ew, eh, ex, ey, attach ? "composition meta" :
-      GST_VIDEO_INFO_FORMAT (&self->info) == DIRECT_FORMAT ? "direct" : "blend");
+      meta ? meta->n_instances : 0, n_regions, ew, eh, ex, ey,
+      attach ? "composition meta" : "in place");
 
-  if (!attach && GST_VIDEO_INFO_FORMAT (&self->info) == DIRECT_FORMAT) {
+  if (!attach) {
     GstVideoFrame frame;
     if (!gst_video_frame_map (&frame, &self->info, buf,
             (GstMapFlags) (GST_MAP_READWRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))) {
       GST_ELEMENT_WARNING (self, STREAM, FAILED, (NULL), ("could not map frame"));
       return GST_FLOW_OK;
     }
-    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
-    if (stride % 4 == 0 && stride >= cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, W)) {
-      cairo_surface_t *s = cairo_image_surface_create_for_data (
-          GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), CAIRO_FORMAT_RGB24, W, H, stride);
-      cairo_t *cr = cairo_create (s);
-      cairo_rectangle (cr, ex, ey, ew, eh);
-      cairo_clip (cr);
-      landmark_draw_regions (cr, regions, n_regions, &cfg);
-      landmark_draw (cr, meta, &cfg);
-      cairo_destroy (cr);
-      cairo_surface_flush (s);
-      cairo_surface_destroy (s);
-      gst_video_frame_unmap (&frame);
-      return GST_FLOW_OK;
-    }
+    const gboolean drawn = landmark_canvas_draw_frame (self->canvas, &frame, meta, regions,
+        n_regions, &cfg, ex, ey, ew, eh);
     gst_video_frame_unmap (&frame);
+    if (drawn)
+      return GST_FLOW_OK;
   }
   return draw_composition (self, buf, meta, regions, n_regions, &cfg, attach, ex, ey, ew,
       eh);
@@ -350,6 +338,25 @@ gst_landmark_overlay_get_property (GObject * object, guint prop_id, GValue * val
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The canvas's scratch buffers (up to the frame's size) are not kept while stopped. */
+static gboolean
+gst_landmark_overlay_stop (GstBaseTransform * trans)
+{
+  GstLandmarkOverlay *self = GST_LANDMARK_OVERLAY (trans);
+  landmark_canvas_free (self->canvas);
+  self->canvas = landmark_canvas_new ();
+  return TRUE;
+}
+
+static void
+gst_landmark_overlay_finalize (GObject * object)
+{
+  GstLandmarkOverlay *self = GST_LANDMARK_OVERLAY (object);
+  landmark_canvas_free (self->canvas);
+  self->canvas = NULL;
+  G_OBJECT_CLASS (gst_landmark_overlay_parent_class)->finalize (object);
+}
+
 static void
 gst_landmark_overlay_class_init (GstLandmarkOverlayClass * klass)
 {
@@ -415,9 +422,11 @@ gst_landmark_overlay_class_init (GstLandmarkOverlayClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
 
+  gobject_class->finalize = gst_landmark_overlay_finalize;
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_landmark_overlay_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_landmark_overlay_transform_ip);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_landmark_overlay_query);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_landmark_overlay_stop);
 }
 
 static void
@@ -436,6 +445,7 @@ gst_landmark_overlay_init (GstLandmarkOverlay * self)
   self->cfg.mask_alpha = 0.4;
   self->cfg.draw_regions = FALSE;
   self->attach_composition = FALSE;
+  self->canvas = landmark_canvas_new ();
   gst_video_info_init (&self->info);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -1,5 +1,6 @@
 /* test_landmark_overlay.c: landmarkoverlay tests: with a known meta on a black frame the
- * pixels at the points change and nowhere else does, in every accepted format; masks;
+ * pixels at the points change and nowhere else does, in every accepted format; odd sizes
+ * and padded strides leave every byte away from the drawing as it was; masks;
  * overlay-composition meta when downstream takes it; frames without meta untouched. */
 #include <gst/check/gstharness.h>
 #include <gst/video/video-overlay-composition.h>
@@ -349,6 +350,166 @@ GST_START_TEST (test_pipeline_with_estimator)
 }
 GST_END_TEST;
 
+/* Odd frame sizes and padded strides: a drawing whose dot sits in the last column and
+ * row (a chroma block of one pixel), a line, and a part mask at odd coordinates. Every
+ * byte of the buffer farther than the drawing's reach stays as it was (padding, 'x'
+ * bytes and other planes included), and the pixels of the points change. */
+#define OW 321
+#define OH 241
+static const double odd_points[3][2] = { {5, 7}, {100, 60}, {OW - 1, OH - 1} };
+#define MASK_X 200.0
+#define MASK_Y 11.0
+#define MASK_W 31.0
+#define MASK_H 21.0
+
+static void
+add_odd_meta (GstBuffer * buf)
+{
+  const gchar *names[] = { "a", "b", "c" };
+  const gint pairs[] = { 0, 1 };
+  const gchar *classes[] = { "background", "arm", "leg" };
+  GstLandmarkLayout *layout = gst_landmark_layout_new ("body-3-kp", 3, names, 2, pairs,
+      3, classes);
+  GstLandmarkMeta *meta = gst_buffer_add_landmark_meta (buf);
+  guint i = gst_landmark_meta_add_instance (meta, layout, 5, 7, 315, 233, 1.0f, 1);
+  for (guint k = 0; k < 3; k++)
+    gst_landmark_meta_set_point (meta, i, k, (gfloat) odd_points[k][0],
+        (gfloat) odd_points[k][1], 1.0f, GST_LANDMARK_VISIBILITY_VISIBLE);
+  const guint8 cls[4] = { 1, 0, 0, 2 };
+  GBytes *bytes = g_bytes_new (cls, 4);
+  gst_landmark_meta_set_class_map (meta, i, 2, 2, bytes, (gfloat) MASK_X, (gfloat) MASK_Y,
+      (gfloat) MASK_W, (gfloat) MASK_H);
+  g_bytes_unref (bytes);
+  gst_landmark_layout_unref (layout);
+}
+
+static double
+segment_dist (double px, double py, double ax, double ay, double bx, double by)
+{
+  const double dx = bx - ax, dy = by - ay;
+  double t = ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy);
+  t = CLAMP (t, 0.0, 1.0);
+  return hypot (ax + t * dx - px, ay + t * dy - py);
+}
+
+/* Whether the drawing may reach pixel (x, y): the line a-b, the dots, and the mask's
+ * two coloured quadrants (top left, bottom right), with a pixel of slack. */
+static gboolean
+odd_near (gint x, gint y)
+{
+  const double px = x + 0.5, py = y + 0.5;
+  if (segment_dist (px, py, odd_points[0][0] + 0.5, odd_points[0][1] + 0.5,
+          odd_points[1][0] + 0.5, odd_points[1][1] + 0.5) <= LINE / 2 + 1.0)
+    return TRUE;
+  for (guint k = 0; k < 3; k++)
+    if (hypot (px - odd_points[k][0] - 0.5, py - odd_points[k][1] - 0.5) <= RADIUS + 1.0)
+      return TRUE;
+  const double hw = MASK_W / 2, hh = MASK_H / 2;
+  if (px >= MASK_X - 1 && px <= MASK_X + hw + 1 && py >= MASK_Y - 1
+      && py <= MASK_Y + hh + 1)
+    return TRUE;
+  if (px >= MASK_X + hw - 1 && px <= MASK_X + MASK_W + 1 && py >= MASK_Y + hh - 1
+      && py <= MASK_Y + MASK_H + 1)
+    return TRUE;
+  return FALSE;
+}
+
+/* The buffer's layout, from its GstVideoMeta. */
+static void
+info_from_meta (GstBuffer * buf, GstVideoFormat fmt, GstVideoInfo * info)
+{
+  GstVideoMeta *vm = gst_buffer_get_video_meta (buf);
+  fail_unless (vm != NULL);
+  gst_video_info_set_format (info, fmt, OW, OH);
+  for (guint p = 0; p < vm->n_planes; p++) {
+    info->offset[p] = vm->offset[p];
+    info->stride[p] = vm->stride[p];
+  }
+}
+
+/* Byte offset of component c's sample covering pixel (x, y). */
+static gsize
+sample_offset (const GstVideoInfo * info, guint c, gint x, gint y)
+{
+  const GstVideoFormatInfo *fi = info->finfo;
+  const guint pl = GST_VIDEO_FORMAT_INFO_PLANE (fi, c);
+  return info->offset[pl] + (gsize) (y >> GST_VIDEO_FORMAT_INFO_H_SUB (fi, c)) *
+      info->stride[pl] + (gsize) (x >> GST_VIDEO_FORMAT_INFO_W_SUB (fi, c)) *
+      GST_VIDEO_FORMAT_INFO_PSTRIDE (fi, c) + GST_VIDEO_FORMAT_INFO_POFFSET (fi, c);
+}
+
+GST_START_TEST (test_odd_size_and_strides_touch_only_the_drawing)
+{
+  guint8 *near = g_malloc (OW * OH);
+  for (gint y = 0; y < OH; y++)
+    for (gint x = 0; x < OW; x++)
+      near[y * OW + x] = odd_near (x, y);
+
+  for (guint f = 0; f < G_N_ELEMENTS (overlay_formats); f++) {
+    const GstVideoFormat fmt = overlay_formats[f];
+    const gchar *name = gst_video_format_to_string (fmt);
+    for (gint pad = 0; pad <= 12; pad += 12) {
+      GstHarness *hrn = gst_harness_new_parse ("landmarkoverlay point-radius=3 "
+          "line-width=2 mask-alpha=0.6");
+      gchar *caps = test_caps_str (fmt, OW, OH);
+      gst_harness_set_src_caps_str (hrn, caps);
+      g_free (caps);
+      GstBuffer *in = test_frame (fmt, OW, OH, pad, 0);
+      GstBuffer *before = gst_buffer_copy_deep (in);
+      add_odd_meta (in);
+      fail_unless_equals_int (gst_harness_push (hrn, in), GST_FLOW_OK);
+      GstBuffer *out = gst_harness_pull (hrn);
+
+      GstVideoInfo info;
+      info_from_meta (out, fmt, &info);
+      const GstVideoFormatInfo *fi = info.finfo;
+      GstMapInfo mb, mo;
+      fail_unless (gst_buffer_map (before, &mb, GST_MAP_READ));
+      fail_unless (gst_buffer_map (out, &mo, GST_MAP_READ));
+      fail_unless_equals_int ((gint) mb.size, (gint) mo.size);
+
+      /* the bytes the drawing may change: the samples of pixels near it */
+      guint8 *may = g_malloc0 (mo.size);
+      for (gint y = 0; y < OH; y++)
+        for (gint x = 0; x < OW; x++)
+          if (near[y * OW + x])
+            for (guint c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (fi); c++)
+              may[sample_offset (&info, c, x, y)] = 1;
+      gsize o = 0;              /* (one check for the lot: checks are slow) */
+      while (o < mo.size && (may[o] || mb.data[o] == mo.data[o]))
+        o++;
+      fail_unless (o == mo.size, "%s pad %d: byte %" G_GSIZE_FORMAT " changed (%u -> %u), "
+          "away from the drawing", name, pad, o, mb.data[MIN (o, mo.size - 1)],
+          mo.data[MIN (o, mo.size - 1)]);
+
+      /* the points' own pixels did change (in some colour component) */
+      for (guint k = 0; k < 3; k++) {
+        const gint x = (gint) odd_points[k][0], y = (gint) odd_points[k][1];
+        gint diff = 0;
+        for (guint c = 0; c < 3; c++) {
+          const gsize o = sample_offset (&info, c, x, y);
+          diff = MAX (diff, ABS ((gint) mo.data[o] - (gint) mb.data[o]));
+        }
+        fail_unless (diff > 20, "%s pad %d: point %u at (%d, %d) not drawn", name, pad, k,
+            x, y);
+      }
+      /* and the mask's coloured quadrant, away from the line */
+      {
+        const gsize o = sample_offset (&info, 0, (gint) (MASK_X + 5), (gint) (MASK_Y + 4));
+        fail_unless (mo.data[o] != mb.data[o], "%s pad %d: mask not drawn", name, pad);
+      }
+      g_free (may);
+      gst_buffer_unmap (before, &mb);
+      gst_buffer_unmap (out, &mo);
+      gst_buffer_unref (before);
+      gst_buffer_unref (out);
+      gst_harness_teardown (hrn);
+    }
+  }
+  g_free (near);
+}
+GST_END_TEST;
+
 static Suite *
 landmark_overlay_suite (void)
 {
@@ -362,6 +523,7 @@ landmark_overlay_suite (void)
   tcase_add_test (tc, test_labels);
   tcase_add_test (tc, test_composition_meta_when_downstream_takes_it);
   tcase_add_test (tc, test_pipeline_with_estimator);
+  tcase_add_test (tc, test_odd_size_and_strides_touch_only_the_drawing);
   return s;
 }
 
