@@ -1,11 +1,12 @@
 /* landmark_draw.h: the overlay's drawing code: skeleton lines, points, labels, boxes and
  * part masks of a GstLandmarkMeta, in frame-pixel coordinates.
  *
- * LandmarkCanvas is the per-frame renderer the element uses: it rasterises the part
- * masks, skeleton lines and points itself (antialiased, straight into the video frame or
- * into a premultiplied ARGB image) and uses Cairo only for text and boxes; its cost
- * follows the pixels drawn, not the frame size. landmark_draw_cairo renders the same
- * picture with Cairo alone (the reference the tests compare with). */
+ * LandmarkCanvas (landmark_raster.c) is the per-frame renderer the element uses: it
+ * rasterises the part masks, skeleton lines and points itself (antialiased, straight into
+ * the video frame or into a premultiplied ARGB image) and uses Cairo only for text and
+ * boxes; its cost follows the pixels drawn, not the frame size. landmark_draw_cairo
+ * (landmark_draw.c) renders the same picture with Cairo alone (the reference the tests
+ * compare with). */
 #ifndef BNNLM_LANDMARK_DRAW_H
 #define BNNLM_LANDMARK_DRAW_H
 

@@ -18,9 +18,9 @@ mkdir -p training/runs
 # 3-hour session (about 2.5 h of training) at the speeds of docs/training.md; longer runs
 # continue from these (--init) in later sessions.
 BODY_TWIN_EPOCHS=${BODY_TWIN_EPOCHS:-35}
-BODY_BIN_EPOCHS=${BODY_BIN_EPOCHS:-14}
+BODY_BIN_EPOCHS=${BODY_BIN_EPOCHS:-8}
 FACE_TWIN_EPOCHS=${FACE_TWIN_EPOCHS:-60}
-FACE_BIN_EPOCHS=${FACE_BIN_EPOCHS:-30}
+FACE_BIN_EPOCHS=${FACE_BIN_EPOCHS:-24}
 
 step() { # model recipe epochs [extra args...]
   model=$1; recipe=$2; epochs=$3; shift 3
