@@ -30,7 +30,7 @@ for m in $models; do
   [ -f "$twin" ] || twin=$CK/$m/twin-last.pt
   $PY training/export_bnn.py "$ck" --out "models/$m.bnn" --check
   $PY training/export_bnn.py "$ck" --out "$TMP/$m-v1.bnn" --format 1
-  $PY training/check_parity.py "models/$m.bnn" "$ck"
+  $PY training/check_parity.py "models/$m.bnn" "$ck" || echo "ship: $m: PARITY CHECK FAILED (see above)"
   extra=""
   case $m in face*) extra="--ced-plot docs/training-$m-ced.png" ;; esac
   # shellcheck disable=SC2086
