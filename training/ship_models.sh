@@ -50,3 +50,18 @@ if [ -f models/body-lite.bnn ] && [ -f "$VTEST" ]; then
   $PY training/draw_prediction.py --model models/body-lite.bnn --box 345,196,40,80 --labels \
     "$TMP/f100.png" --out docs/predict-body-lite-vtest.png
 fi
+
+# whole scenes (issue 8): bnndetect finds the people, body-lite runs on each
+if [ -f models/body-lite.bnn ] && [ -f models/detect.bnn ]; then
+  B=$(ls -d build*/plugin 2>/dev/null | head -n 1)
+  DATA=/usr/share/doc/opencv-doc/examples/data
+  for img in "$TMP/f100.png:vtest-frame100" "$DATA/basketball1.png:basketball1" "$DATA/basketball2.png:basketball2"; do
+    src=${img%%:*}; name=${img##*:}
+    [ -f "$src" ] || continue
+    GST_PLUGIN_PATH=$PWD/$B BNNLM_MODEL_DIR=$PWD/models gst-launch-1.0 -q filesrc location="$src" \
+      ! pngdec ! videoconvert ! bnndetect ! bnnlandmarks model=body max-instances=8 \
+      ! landmarkoverlay draw-regions=true ! videoconvert ! pngenc \
+      ! filesink location="docs/scene-body-$name.png"
+    echo "wrote docs/scene-body-$name.png"
+  done
+fi
