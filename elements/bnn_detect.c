@@ -16,7 +16,6 @@ GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define MAX_DET_LIMIT 256
 #define MAX_CLASSES 16
 #define MATCH_IOU 0.3f
-#define NMS_IOU 0.5f /* a box overlapping a better one of its class this much is dropped */
 #define MAX_CARRY_SECONDS 0.5
 
 #define DEFAULT_MODEL "detect"
@@ -36,6 +35,7 @@ enum {
   PROP_PERSON_THRESHOLD,
   PROP_FACE_THRESHOLD,
   PROP_MAX_DETECTIONS,
+  PROP_IOU_THRESHOLD,
   PROP_CLASSES,
   PROP_INFERENCE_INTERVAL,
   PROP_INFERENCES,
@@ -57,6 +57,7 @@ typedef struct {
   gint threads;
   gfloat threshold, person_threshold, face_threshold;
   guint max_detections;
+  gfloat iou_threshold;
   gchar *classes_prop;
   guint interval;
   guint64 inferences;
@@ -258,6 +259,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
   const gint W = GST_VIDEO_FRAME_WIDTH (frame), H = GST_VIDEO_FRAME_HEIGHT (frame);
   gfloat thr[MAX_CLASSES];
   guint max_det;
+  gfloat max_iou;
 
   GST_OBJECT_LOCK (self);
   gfloat tmin = 1.0f;
@@ -267,6 +269,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
       tmin = MIN (tmin, thr[c]);
   }
   max_det = MIN (self->max_detections, MAX_DET_LIMIT);
+  max_iou = self->iou_threshold;
   GST_OBJECT_UNLOCK (self);
 
   const bnn_crop crop = bnn_crop_for_box (W, H, NULL, self->info->crop_scale,
@@ -279,7 +282,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     if (bnn_net_output (self->net, self->out_idx[k], &o[k]) != 0)
       return FALSE;
   const int n = bnn_decode_detections (&o[0], &o[1], &o[2], self->info->output_stride,
-      &crop, tmin, self->dets, MAX_DET_LIMIT);
+      &crop, tmin, max_iou, self->dets, MAX_DET_LIMIT);
 
   double dt = 0.0;
   const gboolean same_size = self->tracks_w == W && self->tracks_h == H;
@@ -298,12 +301,6 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     const float x1 = CLAMP (d->x + d->w, 0.0f, (float) W);
     const float y1 = CLAMP (d->y + d->h, 0.0f, (float) H);
     if (x1 - x0 < 1.0f || y1 - y0 < 1.0f)
-      continue;
-    const float box[4] = { x0, y0, x1 - x0, y1 - y0 };
-    gboolean dup = FALSE;
-    for (guint k = 0; k < m && !dup; k++)
-      dup = self->next[k].cls == d->cls && iou (box, self->next[k].box) > NMS_IOU;
-    if (dup)
       continue;
     Track *t = &self->next[m++];
     t->cls = d->cls;
@@ -482,6 +479,9 @@ gst_bnn_detect_set_property (GObject * object, guint prop_id, const GValue * val
     case PROP_MAX_DETECTIONS:
       self->max_detections = g_value_get_uint (value);
       break;
+    case PROP_IOU_THRESHOLD:
+      self->iou_threshold = g_value_get_float (value);
+      break;
     case PROP_CLASSES:
       g_free (self->classes_prop);
       self->classes_prop = g_value_dup_string (value);
@@ -521,6 +521,9 @@ gst_bnn_detect_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_MAX_DETECTIONS:
       g_value_set_uint (value, self->max_detections);
+      break;
+    case PROP_IOU_THRESHOLD:
+      g_value_set_float (value, self->iou_threshold);
       break;
     case PROP_CLASSES:
       g_value_set_string (value, self->classes_prop);
@@ -589,6 +592,12 @@ gst_bnn_detect_class_init (GstBnnDetectClass * klass)
       g_param_spec_uint ("max-detections", "Maximum detections",
           "Most regions reported per frame (best first)", 1, MAX_DET_LIMIT,
           DEFAULT_MAX_DETECTIONS, rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_IOU_THRESHOLD,
+      g_param_spec_float ("iou-threshold", "IoU threshold",
+          "Overlap suppression: a detection whose box overlaps a better-scored detection "
+          "of the same class by more than this intersection-over-union is dropped "
+          "(1: keep every peak)", 0.0f, 1.0f, BNN_DETECT_DEFAULT_IOU,
+          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_CLASSES,
       g_param_spec_string ("classes", "Classes",
           "Comma-separated classes to report, e.g. \"person,face\" (empty: every class "
@@ -629,6 +638,7 @@ gst_bnn_detect_init (GstBnnDetect * self)
   self->threshold = DEFAULT_THRESHOLD;
   self->person_threshold = self->face_threshold = -1.0f;
   self->max_detections = DEFAULT_MAX_DETECTIONS;
+  self->iou_threshold = BNN_DETECT_DEFAULT_IOU;
   self->interval = DEFAULT_INTERVAL;
   self->tracks_pts = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);

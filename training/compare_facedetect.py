@@ -20,7 +20,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detect_data import CLASSES, DetSet  # noqa: E402
-from eval_detect import EngineDetector, average_precision, nms  # noqa: E402
+from eval_detect import EngineDetector, average_precision  # noqa: E402
 
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")
@@ -142,7 +142,6 @@ def main(argv=None):
         p_haar = Pipe("facedetect display=false")
         for im in imgs:
             res, _ = det(im)
-            res = nms(res)
             ours.append(np.array([[r[2], r[3], r[4], r[5], r[1]] for r in res
                                   if det.classes[r[0]] == "face"], np.float32).reshape(-1, 5))
             _, ms = p_ours.run(im)

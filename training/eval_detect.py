@@ -161,7 +161,7 @@ class EngineDetector:
     """Whole-frame detection exactly as the bnndetect element does it: bnn_crop_for_box with
     a NULL box, bnn_preprocess_packed (RGB), bnn_net_run, bnn_decode_detections."""
 
-    def __init__(self, path, threads=1, threshold=0.01, max_det=100):
+    def __init__(self, path, threads=1, threshold=0.01, max_det=100, max_iou=0.45):
         import engine as E
         self.E = E
         self.eng = E.Engine(path, threads=threads)
@@ -173,9 +173,9 @@ class EngineDetector:
                                             C.POINTER(C.c_float)]
         L.bnn_net_find_output.argtypes = [C.c_void_p, C.c_int]
         L.bnn_decode_detections.argtypes = [C.POINTER(E.Output)] * 3 + [
-            C.c_int, C.POINTER(Crop), C.c_float, C.POINTER(Det), C.c_int]
+            C.c_int, C.POINTER(Crop), C.c_float, C.c_float, C.POINTER(Det), C.c_int]
         self.L = L
-        self.threshold, self.max_det = threshold, max_det
+        self.threshold, self.max_det, self.max_iou = threshold, max_det, max_iou
         self.dets = (Det * max_det)()
         self.outs = []
         for kind in (3, 4, 5):
@@ -204,34 +204,20 @@ class EngineDetector:
             L.bnn_net_output(self.eng.net, self.outs[k], C.byref(o[k]))
         n = L.bnn_decode_detections(C.byref(o[0]), C.byref(o[1]), C.byref(o[2]),
                                     self.info.output_stride, C.byref(crop), self.threshold,
-                                    self.dets, self.max_det)
+                                    self.max_iou, self.dets, self.max_det)
         ms = (time.perf_counter() - t0) * 1e3
         return [(d.cls, d.score, d.x, d.y, d.w, d.h) for d in self.dets[:n]], ms
 
 
-def nms(res, iou_thr=0.5):
-    """bnndetect's box suppression: best first, a box overlapping a kept box of its class by
-    IoU > iou_thr is dropped (the engine's decoding keeps every 3x3 peak)."""
-    kept = []
-    for r in res:
-        b = np.array(r[2:6], np.float32)
-        if any(k[0] == r[0] and iou_one(b, np.array([k[2:6]], np.float32))[0][0] > iou_thr
-               for k in kept):
-            continue
-        kept.append(r)
-    return kept
-
-
-def eval_engine(path, ds, threads=1, use_nms=True):
-    det = EngineDetector(path, threads=threads)
+def eval_engine(path, ds, threads=1, max_iou=0.45):
+    """max_iou: the engine's same-class box suppression (bnndetect's iou-threshold; 1 = none)."""
+    det = EngineDetector(path, threads=threads, max_iou=max_iou)
     names = det.classes
     per = [[] for _ in names]
     times = []
     for img in ds.images:
         res, ms = det(img)
         times.append(ms)
-        if use_nms:
-            res = nms(res)
         for c in range(len(names)):
             a = np.array([[r[2], r[3], r[4], r[5], r[1]] for r in res if r[0] == c],
                          np.float32).reshape(-1, 5)
@@ -256,11 +242,11 @@ def main(argv=None):
     ap.add_argument("--split", default="val")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--no-nms", action="store_true", help="score the engine's peaks as they "
-                    "are, without bnndetect's IoU 0.5 box suppression")
+    ap.add_argument("--iou", type=float, default=0.45, help="same-class box suppression "
+                    "IoU, as bnndetect's iou-threshold (1: score every peak)")
     args = ap.parse_args(argv)
     ds = DetSet(args.split, args.data_root)
-    res = eval_engine(args.model, ds, args.threads, not args.no_nms)
+    res = eval_engine(args.model, ds, args.threads, args.iou)
     res["images"] = len(ds)
     print(json.dumps(res))
 

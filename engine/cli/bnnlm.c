@@ -14,7 +14,7 @@
 static const char *usage_text =
     "usage:\n"
     "  bnnlm predict --model FILE|NAME [--box X,Y,W,H] [--threads N] [--isa ISA]\n"
-    "                [--threshold T] IMAGE...\n"
+    "                [--threshold T] [--iou R] IMAGE...\n"
     "  bnnlm bench (--model FILE|NAME | --synthetic paper256|paper128) [--threads N]\n"
     "              [--iters K] [--warmup W] [--isa scalar|avx2|avx512|neon] [--json]\n"
     "  bnnlm info FILE|NAME\n"
@@ -98,7 +98,7 @@ static int cmd_predict(int argc, char **argv) {
   const char *model_arg = NULL, *box_arg = NULL;
   int threads = 1;
   bnn_isa isa = BNN_ISA_AUTO;
-  float threshold = 0.3f;
+  float threshold = 0.3f, max_iou = BNN_DETECT_DEFAULT_IOU;
   const char **images = calloc((size_t)argc, sizeof(char *));
   int n_images = 0;
   if (images == NULL) return 1;
@@ -115,6 +115,13 @@ static int cmd_predict(int argc, char **argv) {
       char *end;
       threshold = strtof(v, &end);
       if (end == v || *end) { free(images); return usage_error("bad --threshold '%s'", v); }
+    } else if ((v = opt_value(argc, argv, &i, "--iou", &missing))) {
+      char *end;
+      max_iou = strtof(v, &end);
+      if (end == v || *end || !(max_iou >= 0.0f && max_iou <= 1.0f)) {
+        free(images);
+        return usage_error("bad --iou '%s' (0..1)", v);
+      }
     } else if (missing) {
       free(images);
       return usage_error("option %s needs a value", argv[i]);
@@ -210,7 +217,7 @@ static int cmd_predict(int argc, char **argv) {
       bnn_net_output(net, ci, &oc);
       bnn_net_output(net, zi, &oz);
       bnn_net_output(net, oi, &oo);
-      int nd = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &crop, threshold, dets, 100);
+      int nd = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &crop, threshold, max_iou, dets, 100);
       printf(", \"detections\": [");
       for (int d = 0; d < nd; d++) {
         printf("%s{\"class\": ", d ? ", " : "");

@@ -63,7 +63,7 @@ static void exercise(const bnn_model *m) {
     bnn_net_output(n, si, &s);
     bnn_net_output(n, oi, &o);
     bnn_detection d[16];
-    bnn_decode_detections(&c, &s, &o, in->output_stride, &crop, 0.1f, d, 16);
+    bnn_decode_detections(&c, &s, &o, in->output_stride, &crop, 0.1f, 0.45f, d, 16);
   }
   bnn_net_free(n);
 }

@@ -1,5 +1,6 @@
 /* test_decode.c: decoding on synthetic outputs with known answers: argmax + quarter-pixel
- * shift, the crop mapping to source coordinates, class maps, CenterNet detections. */
+ * shift, the crop mapping to source coordinates, class maps, CenterNet detections and their
+ * same-class overlap suppression (against a brute-force sort-then-suppress). */
 #include <math.h>
 
 #include "test_util.h"
@@ -79,7 +80,7 @@ static void test_detections(void) {
   bnn_output oc = {BNN_OUT_DET_CENTER, C, H, W, ctr}, os = {BNN_OUT_DET_SIZE, 2, H, W, sz},
              oo = {BNN_OUT_DET_OFFSET, 2, H, W, off};
   bnn_detection d[8];
-  int n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, d, 8);
+  int n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, 1.0f, d, 8);
   CHECK(n == 2, "%d detections", n);
   if (n >= 2) {
     CHECK(d[0].cls == 0 && d[1].cls == 1 && d[0].score > d[1].score, "order");
@@ -91,7 +92,7 @@ static void test_detections(void) {
   }
   /* through a crop: scale 2 */
   bnn_crop crop = {10.0f, 20.0f, 128.0f, 64};
-  n = bnn_decode_detections(&oc, &os, &oo, 4, &crop, 0.3f, d, 1);
+  n = bnn_decode_detections(&oc, &os, &oo, 4, &crop, 0.3f, 1.0f, d, 1);
   CHECK(n == 1 && d[0].cls == 0, "max_det 1: %d", n);
   if (n == 1) {
     float cx = 10 + (15.5f + 0.5f) * 2 - 0.5f;
@@ -99,14 +100,82 @@ static void test_detections(void) {
           d[0].x, d[0].w, d[0].h);
   }
   /* a lower threshold finds the third peak; max_det 0 finds nothing */
-  n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.01f, d, 8);
+  n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.01f, 1.0f, d, 8);
   CHECK(n == 3 && d[2].cls == 1, "threshold 0.01: %d", n);
-  CHECK(bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, d, 0) == 0, "max_det 0");
+  CHECK(bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, 1.0f, d, 0) == 0, "max_det 0");
+}
+
+/* two overlapping peaks of one class, one of the other class on top of them */
+static void test_suppression(void) {
+  enum { C = 2, H = 16, W = 16 };
+  static float ctr[C * H * W], sz[2 * H * W], off[2 * H * W];
+  for (int i = 0; i < C * H * W; i++) ctr[i] = -10;
+  for (int i = 0; i < 2 * H * W; i++) sz[i] = 4.0f, off[i] = 0.0f; /* 4 x 4 cells everywhere */
+  float *c0 = ctr, *c1 = ctr + H * W;
+  c0[5 * W + 5] = 2.0f, c0[5 * W + 7] = 1.0f; /* boxes 2 cells apart: IoU 2/6 = 1/3 */
+  c0[12 * W + 12] = 1.5f;                    /* far away */
+  c1[5 * W + 6] = 0.5f;                      /* other class, overlapping both */
+  bnn_output oc = {BNN_OUT_DET_CENTER, C, H, W, ctr}, os = {BNN_OUT_DET_SIZE, 2, H, W, sz},
+             oo = {BNN_OUT_DET_OFFSET, 2, H, W, off};
+  bnn_detection d[8];
+  int n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, 1.0f, d, 8);
+  CHECK(n == 4, "no suppression: %d", n);
+  CHECK(near(bnn_detection_iou(&d[0], &d[2]), 1.0f / 3.0f), "iou %g", bnn_detection_iou(&d[0], &d[2]));
+  n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, 0.3f, d, 8);
+  CHECK(n == 3, "iou 0.3: %d", n);
+  if (n == 3) /* the weaker overlapping class-0 box is gone; class 1 stays */
+    CHECK(d[0].score > d[1].score && d[1].score > d[2].score && d[2].cls == 1 &&
+              near(d[1].x, 4 * 12.0f + 1.5f + 0.5f - 8.0f),
+          "kept %d %d %d", d[0].cls, d[1].cls, d[2].cls);
+  n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, 0.3f, 0.3f, d, 2);
+  CHECK(n == 2 && d[1].cls == 0 && d[1].score < d[0].score, "max_det 2 after suppression: %d", n);
+  bnn_detection a = {0, 1, 0, 0, 10, 10}, b = {0, 1, 20, 0, 10, 10}, e = {0, 1, 5, 5, 0, 0};
+  CHECK(bnn_detection_iou(&a, &b) == 0.0f && bnn_detection_iou(&a, &e) == 0.0f && bnn_detection_iou(&a, &a) == 1.0f,
+        "iou edge cases");
+}
+
+/* random maps (with ties and plateaus): the one-scan-per-round decoding equals
+ * collect-every-peak, sort by (score desc, index asc), suppress greedily */
+static void test_suppression_random(void) {
+  enum { C = 2, H = 12, W = 10, P = H * W, MAXD = 20 };
+  static float ctr[C * P], sz[2 * P], off[2 * P];
+  unsigned seed = 7;
+  for (int round = 0; round < 200; round++) {
+    for (int i = 0; i < C * P; i++) {
+      seed = seed * 1103515245u + 12345u;
+      ctr[i] = (float)((seed >> 16) % 9) - 4.0f; /* few levels: many ties */
+    }
+    for (int i = 0; i < 2 * P; i++) {
+      seed = seed * 1103515245u + 12345u;
+      sz[i] = (float)((seed >> 16) % 50) / 10.0f;
+      off[i] = 0.0f;
+    }
+    bnn_output oc = {BNN_OUT_DET_CENTER, C, H, W, ctr}, os = {BNN_OUT_DET_SIZE, 2, H, W, sz},
+               oo = {BNN_OUT_DET_OFFSET, 2, H, W, off};
+    const float thr = 0.2f, iou = (round % 3) * 0.3f + 0.1f;
+    const int maxd = round % 2 ? MAXD : 5;
+    bnn_detection got[MAXD], all[C * P], want[MAXD];
+    const int n = bnn_decode_detections(&oc, &os, &oo, 4, NULL, thr, iou, got, maxd);
+    /* every peak, no suppression, no cap: already (score desc, index asc) sorted */
+    const int na = bnn_decode_detections(&oc, &os, &oo, 4, NULL, thr, 1.0f, all, C * P);
+    int nw = 0;
+    for (int i = 0; i < na && nw < maxd; i++) {
+      int sup = 0;
+      for (int k = 0; k < nw && !sup; k++) sup = want[k].cls == all[i].cls && bnn_detection_iou(&want[k], &all[i]) > iou;
+      if (!sup) want[nw++] = all[i];
+    }
+    int same = n == nw;
+    for (int i = 0; same && i < n; i++) same = memcmp(&got[i], &want[i], sizeof got[i]) == 0;
+    CHECK(same, "round %d: %d vs %d boxes", round, n, nw);
+    for (int i = 1; i < na; i++) CHECK(all[i - 1].score >= all[i].score, "round %d: order", round);
+  }
 }
 
 int main(void) {
   test_points();
   test_classmap();
   test_detections();
+  test_suppression();
+  test_suppression_random();
   return test_result("test_decode");
 }

@@ -152,10 +152,16 @@ typedef struct {
   float score;
   float x, y, w, h; /* box edges in source pixels */
 } bnn_detection;
-/* CenterNet decoding: 3x3 peak search, threshold, at most max_det, best first. */
+/* CenterNet decoding: 3x3 peak search, score threshold, then greedy same-class suppression (a
+ * box overlapping a better-scored kept box of its class with IoU > max_iou is dropped; 1 keeps
+ * all), at most max_det, best first. */
 int bnn_decode_detections(const bnn_output *center, const bnn_output *size, const bnn_output *offset,
-                          int stride, const bnn_crop *crop, float threshold, bnn_detection *out,
-                          int max_det);
+                          int stride, const bnn_crop *crop, float threshold, float max_iou,
+                          bnn_detection *out, int max_det);
+/* Intersection over union of two boxes (0 when disjoint or empty). */
+float bnn_detection_iou(const bnn_detection *a, const bnn_detection *b);
+/* The suppression IoU the tools and elements use by default. */
+#define BNN_DETECT_DEFAULT_IOU 0.45f
 
 #ifdef __cplusplus
 }
