@@ -435,41 +435,63 @@ blend_indexed (const Target * t, int j, const void *const *rows, Palette * pal, 
   blend_rows (t, j, rows, pal, x0, x1);
 }
 
+/* What was drawn since the last flush: extent rows [*y0, *y1) of a buffer (elem bytes per
+ * pixel, stride pixels per row), and in each row j the columns [x0[j], x1[j]). */
+typedef struct
+{
+  guint8 *buf;
+  gsize elem, stride;
+  int *x0, *x1, *y0, *y1;
+} Dirty;
+
+/* Blends the dirty rows into the target one chroma block row at a time (palette NULL: ARGB
+ * words, else palette indices; blend FALSE: clear only), then clears them and the spans. */
+static void
+dirty_flush (const Target * t, const Dirty * d, Palette * pal, gboolean blend)
+{
+  const int bh = 1 << t->hsub;
+  for (int fyb = ((t->ey + *d->y0) >> t->hsub) << t->hsub; fyb < t->ey + *d->y1;
+      fyb += bh) {
+    const void *rows[2] = { NULL, NULL };
+    int x0 = t->ew, x1 = 0;
+    for (int k = 0; k < bh; k++) {
+      const int j = fyb + k - t->ey;
+      if (j < *d->y0 || j >= *d->y1 || fyb + k >= t->height || d->x0[j] >= d->x1[j])
+        continue;
+      rows[k] = d->buf + (gsize) j * d->stride * d->elem;
+      x0 = MIN (x0, d->x0[j]);
+      x1 = MAX (x1, d->x1[j]);
+    }
+    if (x0 >= x1)
+      continue;
+    if (blend && pal)
+      blend_indexed (t, fyb - t->ey, rows, pal, x0, x1);
+    else if (blend)
+      blend_words (t, fyb - t->ey, rows, x0, x1);
+    for (int k = 0; k < bh; k++) {
+      const int j = fyb + k - t->ey;
+      if (!rows[k])
+        continue;
+      memset ((guint8 *) rows[k] + (gsize) d->x0[j] * d->elem, 0,
+          (gsize) (d->x1[j] - d->x0[j]) * d->elem);
+      d->x0[j] = t->ew;
+      d->x1[j] = 0;
+    }
+  }
+  *d->y0 = t->eh;
+  *d->y1 = 0;
+}
+
 /* Blends what Cairo drew on the scratch layer into the frame and clears it. */
 static void
 layer_flush (Ctx * s)
 {
   if (!s->scratch || s->ldy0 >= s->ldy1)
     return;
-  const Target *t = &s->t;
-  const int bh = 1 << t->hsub;
-  for (int fyb = ((t->ey + s->ldy0) >> t->hsub) << t->hsub; fyb < t->ey + s->ldy1;
-      fyb += bh) {
-    const void *rows[2] = { NULL, NULL };
-    int x0 = t->ew, x1 = 0;
-    for (int k = 0; k < bh; k++) {
-      const int j = fyb + k - t->ey;
-      if (j < s->ldy0 || j >= s->ldy1 || fyb + k >= t->height || s->ldx0[j] >= s->ldx1[j])
-        continue;
-      rows[k] = s->layer + (gsize) j * s->lstride;
-      x0 = MIN (x0, s->ldx0[j]);
-      x1 = MAX (x1, s->ldx1[j]);
-    }
-    if (x0 >= x1)
-      continue;
-    blend_words (t, fyb - t->ey, rows, x0, x1);
-    for (int k = 0; k < bh; k++) {
-      const int j = fyb + k - t->ey;
-      if (!rows[k])
-        continue;
-      memset (s->layer + (gsize) j * s->lstride + s->ldx0[j], 0,
-          (gsize) (s->ldx1[j] - s->ldx0[j]) * sizeof (guint32));
-      s->ldx0[j] = t->ew;
-      s->ldx1[j] = 0;
-    }
-  }
-  s->ldy0 = t->eh;
-  s->ldy1 = 0;
+  const Dirty d = { (guint8 *) s->layer, sizeof (guint32), (gsize) s->lstride,
+    s->ldx0, s->ldx1, &s->ldy0, &s->ldy1
+  };
+  dirty_flush (&s->t, &d, NULL, TRUE);
 }
 
 /* -- Cairo on the layer (regions, boxes, labels) -- */
@@ -629,39 +651,10 @@ path_fill (Ctx * s, Palette * pal, guint32 argb)
 {
   if (s->cdy0 >= s->cdy1)
     return;
-  const Target *t = &s->t;
   Palette *p = path_palette (pal, argb);
-  const gboolean visible = p->c[255].w != 0;
-  const int bh = 1 << t->hsub;
   layer_flush (s);              /* what Cairo drew before goes under the path */
-  for (int fyb = ((t->ey + s->cdy0) >> t->hsub) << t->hsub; fyb < t->ey + s->cdy1;
-      fyb += bh) {
-    const void *rows[2] = { NULL, NULL };
-    int x0 = t->ew, x1 = 0;
-    for (int k = 0; k < bh; k++) {
-      const int j = fyb + k - t->ey;
-      if (j < s->cdy0 || j >= s->cdy1 || fyb + k >= t->height || s->cdx0[j] >= s->cdx1[j])
-        continue;
-      rows[k] = s->c->cov + (gsize) j * t->ew;
-      x0 = MIN (x0, s->cdx0[j]);
-      x1 = MAX (x1, s->cdx1[j]);
-    }
-    if (x0 >= x1)
-      continue;
-    if (visible)
-      blend_indexed (t, fyb - t->ey, rows, p, x0, x1);
-    for (int k = 0; k < bh; k++) {
-      const int j = fyb + k - t->ey;
-      if (!rows[k])
-        continue;
-      memset (s->c->cov + (gsize) j * t->ew + s->cdx0[j], 0,
-          (gsize) (s->cdx1[j] - s->cdx0[j]));
-      s->cdx0[j] = t->ew;
-      s->cdx1[j] = 0;
-    }
-  }
-  s->cdy0 = t->eh;
-  s->cdy1 = 0;
+  const Dirty d = { s->c->cov, 1, (gsize) s->t.ew, s->cdx0, s->cdx1, &s->cdy0, &s->cdy1 };
+  dirty_flush (&s->t, &d, p, p->c[255].w != 0);
 }
 
 /* -- the part mask: the class map scaled to its rectangle (nearest neighbour, pixel

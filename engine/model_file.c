@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crc32.h"
+#include "half_float.h"
 #include "model.h"
 
 /* Limits beyond which a file is rejected as unreasonable (they keep every later size
@@ -47,27 +48,6 @@ static uint32_t rd32(const unsigned char *p) {
 static uint64_t rd64(const unsigned char *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 /* IEEE binary16 -> binary32, exact (subnormals included); inf and NaN map to inf / NaN */
-static float half_to_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h >> 15) << 31, ex = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
-  if (ex == 0x1f) {
-    bits = sign | 0x7f800000u | man << 13;
-  } else if (ex != 0) {
-    bits = sign | (ex + 112) << 23 | man << 13;
-  } else if (man == 0) {
-    bits = sign;
-  } else { /* subnormal: man x 2^-24, normalised */
-    int e = -1;
-    do {
-      man <<= 1;
-      e++;
-    } while (!(man & 0x400));
-    bits = sign | (uint32_t)(112 - e) << 23 | (man & 0x3ff) << 13;
-  }
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
 static const char *op_name(int op) {
   switch (op) {
   case BNN_OP_INPUT: return "INPUT";
@@ -800,7 +780,7 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
         uint64_t per = elems / dims[0];
         const unsigned char *q = data + 2 * (uint64_t)dims[0];
         for (uint64_t o = 0; o < dims[0]; o++) {
-          float sc = half_to_float((uint16_t)(data[2 * o] | data[2 * o + 1] << 8));
+          float sc = bnn_half_to_float((uint16_t)(data[2 * o] | data[2 * o + 1] << 8));
           if (!isfinite(sc)) {
             fail(L, where, "scale of output channel %llu is not finite", (unsigned long long)o);
             return 0;
@@ -817,7 +797,7 @@ static int load_tensors(loadctx *L, bnn_model *m, const unsigned char *p, uint64
         for (uint64_t k = 0; k < elems; k++) {
           float v;
           if (wide) {
-            v = half_to_float((uint16_t)(data[2 * k] | data[2 * k + 1] << 8));
+            v = bnn_half_to_float((uint16_t)(data[2 * k] | data[2 * k + 1] << 8));
             wide[k] = v;
           } else {
             memcpy(&v, data + 4 * k, 4); /* 4-byte aligned: see the layout */

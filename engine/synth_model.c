@@ -132,32 +132,6 @@ int bnn_mb_finish(const bnn_model_builder *b, unsigned char **out, size_t *size)
   return r;
 }
 
-uint16_t bnn_float_to_half(float f) {
-  uint32_t x;
-  memcpy(&x, &f, 4);
-  uint32_t sign = (x >> 16) & 0x8000u, ex = (x >> 23) & 0xff, man = x & 0x7fffffu;
-  if (ex == 0xff) return (uint16_t)(sign | 0x7c00u | (man ? 0x200u : 0u));
-  int e = (int)ex - 127 + 15;
-  if (e >= 31) return (uint16_t)(sign | 0x7c00u);
-  if (e <= 0) { /* subnormal or zero: value = m x 2^(e - 25) with the implicit bit */
-    if (e < -10) return (uint16_t)sign;
-    uint32_t m = man | 0x800000u;
-    int shift = 14 - e;
-    uint32_t h = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (h & 1))) h++;
-    return (uint16_t)(sign | h);
-  }
-  uint32_t h = (uint32_t)e << 10 | man >> 13, rem = man & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++; /* may carry into the exponent: fine */
-  return (uint16_t)(sign | h);
-}
-
-static float half_value(uint16_t h) { /* finite halves only */
-  int ex = (h >> 10) & 0x1f, man = h & 0x3ff;
-  float v = ex ? ldexpf((float)(man | 0x400), ex - 25) : ldexpf((float)man, -24);
-  return (h & 0x8000u) ? -v : v;
-}
-
 void bnn_mb_tensor_real(bnn_model_builder *b, int ndim, const int *dims, const float *data) {
   size_t n = 1;
   for (int i = 0; i < ndim; i++) n *= (size_t)dims[i];
@@ -173,7 +147,7 @@ void bnn_mb_tensor_real(bnn_model_builder *b, int ndim, const int *dims, const f
         ok = 0;
         break;
       }
-      float sc = half_value(hs);
+      float sc = bnn_half_to_float(hs);
       q[2 * o] = (unsigned char)(hs & 0xff);
       q[2 * o + 1] = (unsigned char)(hs >> 8);
       for (size_t k = 0; k < per; k++) {

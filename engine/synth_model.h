@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "half_float.h" /* bnn_float_to_half for the writers */
+
 /* ---- the model builder: collects META, GRPH and TENS, then assembles a file ---- */
 
 typedef struct {
@@ -42,8 +44,6 @@ int bnn_file_assemble_version(int version, int n, const char *const *tags,
                               const void *const *payloads, const size_t *sizes,
                               unsigned char **out, size_t *size);
 
-/* IEEE binary32 -> binary16, round to nearest even (overflow gives +-inf). */
-uint16_t bnn_float_to_half(float f);
 /* Append the values as a version 2 real tensor: 4-dimensional weights as q8 (int8 with an f16
  * scale per output channel: max |w| / 127, rounded), others as f16 where every value converts
  * to a finite f16, else f32. */
