@@ -114,6 +114,7 @@ typedef struct {
   gboolean track_valid; /* under result_lock */
   float track_box[4];
   guint64 next_track_id;
+  gboolean warned_whole_face; /* streaming thread: the whole-frame face warning was posted */
   SmoothSlot *slots; /* max_inst, inferring thread */
   guint64 inferences; /* atomic-ish, read by the property getter under object lock */
 
@@ -673,6 +674,7 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   self->max_inst = self->max_instances;
   self->async = self->skip_when_busy;
   GST_OBJECT_UNLOCK (self);
+  self->warned_whole_face = FALSE;
 
   if (!prop || !*prop) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set."),
@@ -864,6 +866,19 @@ gst_bnn_landmarks_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * f
   gboolean carried = TRUE;
   if (want) {
     const guint n = gather_regions (self, buf, W, H, self->regions);
+    if (self->regions[0].kind == REGION_WHOLE && !self->warned_whole_face
+        && g_strcmp0 (self->info->task, "face") == 0) {
+      /* a face model sees a face crop; on a whole frame it only works when the face
+       * fills it. Once per start: the tracker takes over after the first result. */
+      self->warned_whole_face = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("Face model \"%s\" runs on the whole %dx%d frame: no face region upstream.",
+              self->model_path, W, H),
+          ("The face models expect a face crop. Put a face detector in front "
+              "(bnndetect classes=face, or facedetect) so that each face gets a "
+              "region; on whole frames the points are right only when the face "
+              "fills the frame."));
+    }
     if (self->async) {
       g_mutex_lock (&self->job_lock);
       if (!self->job_pending && !self->job_running) {

@@ -229,6 +229,50 @@ get_inferences (GstHarness * hrn)
   return n;
 }
 
+/* WARNING messages posted by a 6-frame run of `src ! bnnlandmarks model=... ! fakesink` */
+static guint
+count_warnings (const gchar * src, const gchar * model)
+{
+  gchar *desc = g_strdup_printf ("%s num-buffers=6 ! video/x-raw,width=160,height=120 ! "
+      "bnnlandmarks model=\"%s\" threads=1 ! fakesink", src, model);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  guint warnings = 0;
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    fail_unless (msg != NULL, "no EOS in 20 s");
+    const GstMessageType type = GST_MESSAGE_TYPE (msg);
+    if (type == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+      gst_message_parse_warning (msg, &err, NULL);
+      fail_unless (strstr (err->message, "whole") != NULL, "warning: %s", err->message);
+      g_error_free (err);
+      warnings++;
+    }
+    gst_message_unref (msg);
+    fail_if (type == GST_MESSAGE_ERROR);
+    if (type != GST_MESSAGE_WARNING)
+      break;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  return warnings;
+}
+
+/* a face model without face regions: one warning per run, not one per frame; none for
+ * a body model (whole frames are its documented default) */
+GST_START_TEST (test_whole_frame_face_warning)
+{
+  fail_unless_equals_int (count_warnings ("videotestsrc", FACE_MODEL ()), 1);
+  fail_unless_equals_int (count_warnings ("videotestsrc", BODY_MODEL ()), 0);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_inference_interval)
 {
   const gint w = 64, h = 48;
@@ -534,6 +578,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_caps_negotiation_pipeline);
   tcase_add_test (tc, test_strides_and_channel_orders);
   tcase_add_test (tc, test_regions_of_interest);
+  tcase_add_test (tc, test_whole_frame_face_warning);
   tcase_add_test (tc, test_inference_interval);
   tcase_add_test (tc, test_skip_when_busy);
   tcase_add_test (tc, test_qos_skips_inference_not_frames);
