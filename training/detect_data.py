@@ -1,6 +1,7 @@
 # training/detect_data.py: the detection set of ../shared/data/detect decoded into memory,
 # letterboxing, hard augmentation (scale, crop, flip, colour, 4-image mosaics) and CenterNet
-# targets with per-class label masks (a class is trained only where its image labels it).
+# targets with per-class label masks (a class is trained only where its image labels it);
+# optionally the landmark sets' crops as extra positives (CropSet, MixedSet).
 import io
 import json
 import math
@@ -24,9 +25,16 @@ MAX_OBJ = 96
 # i.e. pixel-centre 4u + 1.5 as docs/engine.md says).
 
 
+# How a class is scored in an image (DetSet.score[i, c]): not at all (the image does not
+# label it), everywhere in the image (it labels every instance), or only inside its boxes
+# (one instance is labelled, others may be present unlabelled: a landmark crop).
+SCORE_NONE, SCORE_ALL, SCORE_BOXES = 0, 1, 2
+
+
 class DetSet:
     """images: list of H x W x 3 uint8; boxes: list of (N, 4) float edge-frame [x, y, w, h];
-    cls: list of (N,) int; ignore: list of (N,) bool; labelled: (n, C) bool."""
+    cls: list of (N,) int; ignore: list of (N,) bool; labelled: (n, C) bool; score: (n, C)
+    SCORE_* (here SCORE_ALL where labelled, else SCORE_NONE)."""
 
     def __init__(self, split, data_root=None, limit=None):
         root = os.path.join(data_root or default_data_root(), "detect")
@@ -58,7 +66,88 @@ class DetSet:
             self.ignore.append(np.array([bool(bb.get("ignore", 0)) for bb in r["boxes"]], bool))
             lab.append([c in r["labelled"] for c in CLASSES])
         self.labelled = np.array(lab, bool).reshape(-1, len(CLASSES))
+        self.score = np.where(self.labelled, SCORE_ALL, SCORE_NONE).astype(np.int8)
+        self.sources = [r["source"] for r in recs]
         self.decode_s = time.time() - t0
+
+    def __len__(self):
+        return len(self.images)
+
+
+def _stem(source):
+    """'AFW/1130084326_2.jpg' (a face crop's source) and 'AFW/1130084326.jpg' (a scene) ->
+    '1130084326'."""
+    s = os.path.splitext(os.path.basename(source))[0]
+    return s.rsplit("_", 1)[0] if "_" in s and s.rsplit("_", 1)[1].isdigit() else s
+
+
+class CropSet:
+    """The landmark sets' 160 x 160 train crops as detection samples with one labelled
+    instance each, in DetSet's fields:
+    - pose-lsp14: a person box = the box of the 14 joints (only crops with all 14
+      labelled), widened by 6 % of its larger side left, right and above and 8 % below
+      (joints are limb centres; head_top and the ankles are not the outline). Person is
+      scored only inside that box (other people in the crop are not labelled), face not
+      at all.
+    - face-68: a face box = the box of the 68 points, which is exactly how data/detect
+      boxes AFW faces (checked on the shared AFW images). Face is scored on the whole crop,
+      person not at all. Crops cut from a data/detect val scene are left out (exclude)."""
+
+    def __init__(self, data_root=None, exclude_stems=(), limit=None):
+        from data import KeypointSet
+        root = data_root or default_data_root()
+        t0 = time.time()
+        self.images, self.boxes, self.cls, self.ignore, score = [], [], [], [], []
+        pose = KeypointSet("body", "train", root, limit)
+        pimg, ppts, pvis = pose.images.numpy(), pose.points.numpy(), pose.visible.numpy()
+        for i in range(len(pimg)):
+            if not bool(pvis[i].all()):
+                continue
+            p = ppts[i]
+            x0, y0 = float(p[:, 0].min()) + 0.5, float(p[:, 1].min()) + 0.5
+            x1, y1 = float(p[:, 0].max()) + 0.5, float(p[:, 1].max()) + 0.5
+            m = max(x1 - x0, y1 - y0)
+            x0, x1, y0, y1 = x0 - 0.06 * m, x1 + 0.06 * m, y0 - 0.06 * m, y1 + 0.08 * m
+            self._add(pimg[i], [x0, y0, x1 - x0, y1 - y0], 0,
+                      (SCORE_BOXES, SCORE_NONE), score)
+        self.n_person = len(self.images)
+        face = KeypointSet("face", "train", root, limit)
+        excl = set(exclude_stems)
+        self.n_excluded = 0
+        fimg, fpts = face.images.numpy(), face.points.numpy()
+        for i in range(len(fimg)):
+            if _stem(face.sources[i]) in excl:
+                self.n_excluded += 1
+                continue
+            p = fpts[i]
+            x0, y0 = float(p[:, 0].min()) + 0.5, float(p[:, 1].min()) + 0.5
+            w, h = float(p[:, 0].max()) - x0 + 0.5, float(p[:, 1].max()) - y0 + 0.5
+            self._add(fimg[i], [x0, y0, w, h], 1, (SCORE_NONE, SCORE_ALL), score)
+        self.n_face = len(self.images) - self.n_person
+        self.score = np.array(score, np.int8).reshape(-1, len(CLASSES))
+        self.labelled = self.score != SCORE_NONE
+        self.decode_s = time.time() - t0
+
+    def _add(self, img, box, c, modes, score):
+        self.images.append(np.ascontiguousarray(img))
+        self.boxes.append(np.array([box], np.float32))
+        self.cls.append(np.array([c], np.int64))
+        self.ignore.append(np.zeros(1, bool))
+        score.append(modes)
+
+    def __len__(self):
+        return len(self.images)
+
+
+class MixedSet:
+    """A DetSet followed by a CropSet, indexable as one (indices >= len(det) are crops)."""
+
+    def __init__(self, det, crops):
+        self.n_det, self.n_crop = len(det), len(crops)
+        for k in ("images", "boxes", "cls", "ignore"):
+            setattr(self, k, list(getattr(det, k)) + list(getattr(crops, k)))
+        self.score = np.concatenate([det.score, crops.score])
+        self.labelled = self.score != SCORE_NONE
 
     def __len__(self):
         return len(self.images)
@@ -136,9 +225,17 @@ def place(sample, ds, i, scale, tx, ty, region, rng):
     patch = warp(ds.images[i], scale, tx - x0, ty - y0, w, h)
     sample.img[y0:y1, x0:x1] = patch
     for c in range(len(CLASSES)):
-        if ds.labelled[i, c]:
+        if ds.score[i, c] == SCORE_ALL:
             sample.mask[c, y0:y1, x0:x1] = 1.0
     for b, c, ig in zip(ds.boxes[i], ds.cls[i], ds.ignore[i]):
+        if ds.score[i, c] == SCORE_BOXES and not ig:
+            # scored inside the labelled box only (pixel cells it covers, within the region)
+            bx0 = int(max(x0, math.floor(b[0] * scale + tx)))
+            by0 = int(max(y0, math.floor(b[1] * scale + ty)))
+            bx1 = int(min(x1, math.ceil((b[0] + b[2]) * scale + tx)))
+            by1 = int(min(y1, math.ceil((b[1] + b[3]) * scale + ty)))
+            if bx1 > bx0 and by1 > by0:
+                sample.mask[c, by0:by1, bx0:bx1] = 1.0
         bx, by = b[0] * scale + tx, b[1] * scale + ty
         bw, bh = b[2] * scale, b[3] * scale
         cx0, cy0 = max(bx, x0), max(by, y0)
@@ -184,7 +281,7 @@ def compose(ds, idx, size, rng, mosaic_p=0.5):
         # the letterbox bars are black in the engine too: score them as background
         place(smp, ds, i, s, tx, ty, (0, 0, size, size), rng)
         for c in range(len(CLASSES)):
-            if ds.labelled[i, c]:
+            if ds.score[i, c] == SCORE_ALL:
                 smp.mask[c] = 1.0
     if rng.random() < 0.5:
         smp.img = smp.img[:, ::-1].copy()

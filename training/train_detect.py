@@ -15,7 +15,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import detect_network as dn  # noqa: E402
-from detect_data import DetSet, make_batch  # noqa: E402
+from detect_data import CropSet, DetSet, MixedSet, _stem, make_batch  # noqa: E402
 from eval_detect import eval_torch  # noqa: E402
 from train import load_ckpt, load_weights, lr_at, save_ckpt  # noqa: E402
 
@@ -62,6 +62,13 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--recipe", choices=["twin", "binary", "scratch"], default="twin")
     ap.add_argument("--teacher", help="twin checkpoint (binary recipe)")
+    ap.add_argument("--init", help="start from this checkpoint's weights (same network), e.g. "
+                                   "a second cycle after a finished run")
+    ap.add_argument("--tag", default="", help="suffix of this run's checkpoint and log names "
+                                               "(e.g. -c2)")
+    ap.add_argument("--crops", type=float, default=0.0,
+                    help="probability that each of a mosaic's tiles 2-4 is a landmark-set "
+                         "crop (pose-lsp14 person, face-68 face) instead of a detect image")
     ap.add_argument("--epochs", type=float, default=40)
     ap.add_argument("--minutes", type=float, default=None,
                     help="stop (with a final checkpoint) after this much wall time")
@@ -92,6 +99,15 @@ def main(argv=None):
     tset = DetSet("train", args.data_root, args.limit)
     vset = DetSet("val", args.data_root)
     print(f"data: {len(tset)} train, {len(vset)} val images", flush=True)
+    n = len(tset)
+    if args.crops > 0:
+        # face crops cut from a val scene would leak val faces into training
+        val_stems = {_stem(s) for s in vset.sources}
+        crops = CropSet(args.data_root, exclude_stems=val_stems, limit=args.limit)
+        print(f"crops: {crops.n_person} person (pose-lsp14, all joints labelled), "
+              f"{crops.n_face} face (face-68; {crops.n_excluded} cut from val scenes left "
+              f"out), decoded in {crops.decode_s:.1f} s", flush=True)
+        tset = MixedSet(tset, crops)
 
     cfg = dict(dn.DEFAULT_CFG, size=args.size, width=args.width, depth=args.depth,
                binary=binary)
@@ -107,11 +123,12 @@ def main(argv=None):
 
     os.makedirs(args.ckpt_dir, exist_ok=True)
     os.makedirs(args.log_dir, exist_ok=True)
-    last_path = os.path.join(args.ckpt_dir, f"{args.recipe}-last.pt")
-    best_path = os.path.join(args.ckpt_dir, f"{args.recipe}-best.pt")
-    log_path = os.path.join(args.log_dir, f"detect-{args.recipe}.jsonl")
+    name = args.recipe + args.tag
+    last_path = os.path.join(args.ckpt_dir, f"{name}-last.pt")
+    best_path = os.path.join(args.ckpt_dir, f"{name}-best.pt")
+    log_path = os.path.join(args.log_dir, f"detect-{name}.jsonl")
 
-    spe = max(1, len(tset) // args.batch)
+    spe = max(1, n // args.batch)  # an epoch: every detect image once as a first tile
     total = int(round(args.epochs * spe))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     step, best, elapsed0 = 0, -1.0, 0.0
@@ -128,7 +145,10 @@ def main(argv=None):
         elapsed0 = ck.get("elapsed", 0.0)
         resumed = True
         print(f"resumed from {last_path} at step {step} (epoch {step / spe:.2f})", flush=True)
-    if not resumed and teacher is not None:
+    if not resumed and args.init:
+        load_weights(model, load_ckpt(args.init)["model"])
+        print(f"initialised from {args.init}", flush=True)
+    elif not resumed and teacher is not None:
         load_weights(model, teacher.state_dict())
         print(f"initialised binary net from twin {args.teacher}", flush=True)
 
@@ -141,7 +161,8 @@ def main(argv=None):
     def extra(done=False):
         return dict(cfg=cfg, task="detect", recipe=args.recipe, step=step, epoch=step / spe,
                     total_steps=total, lr=lr, batch=args.batch, done=done, best=best,
-                    teacher=args.teacher, elapsed=elapsed0 + time.time() - t_start)
+                    teacher=args.teacher, init=args.init, crops=args.crops,
+                    elapsed=elapsed0 + time.time() - t_start)
 
     def checkpoint(path, with_optim):
         e = extra()
@@ -157,13 +178,15 @@ def main(argv=None):
     model.train()
     run = {"loss": 0.0, "hm": 0.0, "wh": 0.0, "off": 0.0, "n": 0}
     ep_t0, ep_samples, ep_loss, ep_n = time.time(), 0, 0.0, 0
-    n = len(tset)
+    n_all = len(tset)
     while step < total:
         epoch = step // spe
         i = step % spe
         perm = np.random.default_rng(args.seed * 1000003 + epoch).permutation(n)
         rng = np.random.default_rng(args.seed * 7919 + step)
-        idxs = [[int(perm[(i * args.batch + b) % n])] + list(rng.integers(0, n, 3))
+        idxs = [[int(perm[(i * args.batch + b) % n])] +
+                [int(rng.integers(n, n_all)) if n_all > n and rng.random() < args.crops
+                 else int(rng.integers(0, n)) for _ in range(3)]
                 for b in range(args.batch)]
         x, (heat, mask, ind, wh, off, reg) = make_batch(tset, idxs, args.size, rng, True,
                                                         args.mosaic)
@@ -234,7 +257,7 @@ def main(argv=None):
                 print(f"stopping after --minutes {args.minutes}", flush=True)
                 return
     checkpoint(last_path, True)
-    save_ckpt(os.path.join(args.ckpt_dir, f"{args.recipe}-final.pt"), model, extra(done=True))
+    save_ckpt(os.path.join(args.ckpt_dir, f"{name}-final.pt"), model, extra(done=True))
     print("done", flush=True)
 
 

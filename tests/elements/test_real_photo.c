@@ -1,6 +1,8 @@
 /* test_real_photo.c: trained-model accuracy on Debian-shipped photos against hand-checked
  * positions (face-lite on skimage's astronaut.png, body-lite on OpenCV's messi5.jpg).
  * Skipped (exit 77) while models/face-lite.bnn and models/body-lite.bnn do not exist. */
+#include <math.h>
+
 #include "test_util.h"
 
 #include "gst/landmark/landmarkmeta.h"
@@ -118,13 +120,27 @@ GST_START_TEST (test_body_messi)
   GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (buf);
   fail_unless (meta && meta->n_instances == 1);
   const GstLandmarkInstance *in = &meta->instances[0];
+  /* A hard pose (a kick, arms spread). 25 px is PCK@0.2 here (torso, left shoulder to
+   * right hip, about 125 px). The body models' target is PCK@0.2 >= 65 % (lite) on val,
+   * so demanding all 8 would fail a model that meets its target; at least 6 of 8 (75 %)
+   * must be within 25 px, and every point within 60 px (nothing wild). Checked against
+   * models that must fail: the first binary body-lite (4 of 8), a mid-training
+   * checkpoint (0 of 8). */
+  guint close = 0;
+  GString *report = g_string_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++) {
     gint k = gst_landmark_layout_find_point (in->layout, expected[i].name);
     fail_unless (k >= 0, "the model has no point named %s", expected[i].name);
-    /* a hard pose (a kick, arms spread): 25 px on a ~250 px tall torso-and-head */
+    const double d = hypot (in->points[k].x - expected[i].x,
+        in->points[k].y - expected[i].y);
+    g_string_append_printf (report, " %s %.1f px;", expected[i].name, d);
+    close += d <= 25.0;
     expect_near (expected[i].name, in->points[k].x, in->points[k].y, expected[i].x,
-        expected[i].y, 25);
+        expected[i].y, 60);
   }
+  fail_unless (close >= 6, "only %u of 8 joints within 25 px:%s", close, report->str);
+  g_print ("messi5: %u of 8 joints within 25 px:%s\n", close, report->str);
+  g_string_free (report, TRUE);
   gst_buffer_unref (buf);
 }
 GST_END_TEST;
