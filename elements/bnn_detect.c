@@ -100,16 +100,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 /* ---- helpers ---- */
 
-static float
-iou (const float *a, const float *b)
-{
-  const float x0 = MAX (a[0], b[0]), y0 = MAX (a[1], b[1]);
-  const float x1 = MIN (a[0] + a[2], b[0] + b[2]), y1 = MIN (a[1] + a[3], b[1] + b[3]);
-  const float inter = MAX (x1 - x0, 0.0f) * MAX (y1 - y0, 0.0f);
-  const float uni = a[2] * a[3] + b[2] * b[3] - inter;
-  return uni > 0.0f ? inter / uni : 0.0f;
-}
-
 /* The threshold of class c (a per-class property < 0 falls back to `threshold`). */
 static gfloat
 class_threshold (GstBnnDetect * self, gint c)
@@ -316,7 +306,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
       const Track *q = &self->tracks[p];
       if (used[p] || q->cls != t->cls)
         continue;
-      const float v = iou (t->box, q->box);
+      const float v = bnn_box_iou (t->box, q->box);
       if (v >= best_iou) {
         best_iou = v;
         best = (gint) p;

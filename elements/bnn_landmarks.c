@@ -234,16 +234,6 @@ reset_tracking (GstBnnLandmarks * self)
   self->frame_count = 0;
 }
 
-static float
-iou (const float *a, const float *b)
-{
-  const float x0 = MAX (a[0], b[0]), y0 = MAX (a[1], b[1]);
-  const float x1 = MIN (a[0] + a[2], b[0] + b[2]), y1 = MIN (a[1] + a[3], b[1] + b[3]);
-  const float inter = MAX (0.0f, x1 - x0) * MAX (0.0f, y1 - y0);
-  const float uni = a[2] * a[3] + b[2] * b[3] - inter;
-  return uni > 0.0f ? inter / uni : 0.0f;
-}
-
 /* Box (edges) of the points with confidence >= min_conf; FALSE when fewer than two. */
 static gboolean
 points_box (const bnn_point * p, gint K, float min_conf, gint W, gint H, float *box)
@@ -328,7 +318,7 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
     gint best = -1;
     float best_iou = MATCH_IOU;
     for (guint p = 0; p < prev->n && prev->width == W && prev->height == H; p++) {
-      const float o = iou (in->bbox, prev->inst[p].bbox);
+      const float o = bnn_box_iou (in->bbox, prev->inst[p].bbox);
       if (!matched[p] && o >= best_iou) {
         best = (gint) p;
         best_iou = o;

@@ -75,12 +75,17 @@ static bnn_detection det_at(const bnn_output *size, const bnn_output *offset, in
   return d;
 }
 
-float bnn_detection_iou(const bnn_detection *a, const bnn_detection *b) {
-  const float ix = fminf(a->x + a->w, b->x + b->w) - fmaxf(a->x, b->x);
-  const float iy = fminf(a->y + a->h, b->y + b->h) - fmaxf(a->y, b->y);
+float bnn_box_iou(const float a[4], const float b[4]) {
+  const float ix = fminf(a[0] + a[2], b[0] + b[2]) - fmaxf(a[0], b[0]);
+  const float iy = fminf(a[1] + a[3], b[1] + b[3]) - fmaxf(a[1], b[1]);
   if (!(ix > 0) || !(iy > 0)) return 0.0f;
-  const float inter = ix * iy, uni = a->w * a->h + b->w * b->h - inter;
+  const float inter = ix * iy, uni = a[2] * a[3] + b[2] * b[3] - inter;
   return uni > 0 ? inter / uni : 0.0f;
+}
+
+float bnn_detection_iou(const bnn_detection *a, const bnn_detection *b) {
+  const float ba[4] = {a->x, a->y, a->w, a->h}, bb[4] = {b->x, b->y, b->w, b->h};
+  return bnn_box_iou(ba, bb);
 }
 
 static int is_peak(const float *p, int w, int h, int u, int v, float L) {

@@ -158,8 +158,10 @@ typedef struct {
 int bnn_decode_detections(const bnn_output *center, const bnn_output *size, const bnn_output *offset,
                           int stride, const bnn_crop *crop, float threshold, float max_iou,
                           bnn_detection *out, int max_det);
-/* Intersection over union of two boxes (0 when disjoint or empty). */
+/* Intersection over union of two boxes (0 when disjoint or empty); bnn_box_iou takes
+ * x, y, w, h arrays (the elements' box fields). */
 float bnn_detection_iou(const bnn_detection *a, const bnn_detection *b);
+float bnn_box_iou(const float a[4], const float b[4]);
 /* The suppression IoU the tools and elements use by default. */
 #define BNN_DETECT_DEFAULT_IOU 0.45f
 
