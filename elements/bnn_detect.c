@@ -7,6 +7,7 @@
 #include <gst/video/gstvideofilter.h>
 
 #include "bnnlm/bnnlm.h"
+#include "element_model.h"
 #include "elements.h"
 #include "video_frame_input.h"
 
@@ -138,8 +139,6 @@ static gboolean
 gst_bnn_detect_start (GstBaseTransform * trans)
 {
   GstBnnDetect *self = GST_BNN_DETECT (trans);
-  char err[BNN_ERR_LEN] = "";
-  char path[4096];
   gchar *prop, *classes;
   gint threads;
 
@@ -150,39 +149,10 @@ gst_bnn_detect_start (GstBaseTransform * trans)
   self->inferences = 0;
   GST_OBJECT_UNLOCK (self);
 
-  if (!prop || !*prop) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set."),
-        ("Set the 'model' property to a .bnn file or the shipped model name 'detect'."));
+  if (!bnn_element_open_model (GST_ELEMENT (self), prop, "detect", threads, BNN_ISA_AUTO,
+          &self->model_path, &self->model, &self->net))
     goto fail;
-  }
-  if (bnn_model_resolve (prop, path, sizeof path) != 0
-      || !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-    if (strchr (prop, '/') || g_str_has_suffix (prop, ".bnn"))
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Model file \"%s\" not found.", prop), (NULL));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Model \"%s\" not found: it is neither a file nor a shipped model in "
-              "$BNNLM_MODEL_DIR, the source tree's models/ or the installed models "
-              "directory.", prop), (NULL));
-    goto fail;
-  }
-  self->model_path = g_strdup (path);
-  self->model = bnn_model_load_file (self->model_path, err, sizeof err);
-  if (!self->model) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not load model file \"%s\": %s", self->model_path, err), (NULL));
-    goto fail;
-  }
   self->info = bnn_model_get_info (self->model);
-  if (threads <= 0)
-    threads = (gint) MIN (g_get_num_processors (), 64u);
-  self->net = bnn_net_create (self->model, threads, BNN_ISA_AUTO, err, sizeof err);
-  if (!self->net) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not prepare model \"%s\" to run: %s", self->model_path, err), (NULL));
-    goto fail;
-  }
   self->out_idx[0] = bnn_net_find_output (self->net, BNN_OUT_DET_CENTER);
   self->out_idx[1] = bnn_net_find_output (self->net, BNN_OUT_DET_SIZE);
   self->out_idx[2] = bnn_net_find_output (self->net, BNN_OUT_DET_OFFSET);
@@ -393,26 +363,10 @@ gst_bnn_detect_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * fram
   return GST_FLOW_OK;
 }
 
-/* Pixels are only read: map them read-only (no copy of shared memory). */
 static GstFlowReturn
 gst_bnn_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
-  GstVideoFilter *filter = GST_VIDEO_FILTER_CAST (trans);
-  GstVideoFrame frame;
-  GstFlowReturn ret;
-
-  if (G_UNLIKELY (!filter->negotiated)) {
-    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION, (NULL), ("not negotiated"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  if (!gst_video_frame_map (&frame, &filter->in_info, buf,
-          (GstMapFlags) (GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))) {
-    GST_ELEMENT_WARNING (trans, STREAM, FAILED, (NULL), ("could not map a video frame"));
-    return GST_FLOW_OK;
-  }
-  ret = gst_bnn_detect_transform_frame_ip (filter, &frame);
-  gst_video_frame_unmap (&frame);
-  return ret;
+  return bnn_element_transform_ip_readonly (trans, buf, gst_bnn_detect_transform_frame_ip);
 }
 
 static gboolean

@@ -7,6 +7,7 @@
 #include <gst/video/gstvideofilter.h>
 
 #include "bnnlm/bnnlm.h"
+#include "element_model.h"
 #include "elements.h"
 #include "gst/landmark/landmarkmeta.h"
 #include "one_euro.h"
@@ -177,17 +178,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (CAPS_FORMATS)));
 
 /* ---- model name resolution ---- */
-
-/* The engine resolves a path, or a shipped name (searching $BNNLM_MODEL_DIR, the source
- * tree's models/ and the installed models directory). NULL when nothing is found. */
-static gchar *
-resolve_model (const gchar * value)
-{
-  char path[4096];
-  if (bnn_model_resolve (value, path, sizeof path) == 0)
-    return g_strdup (path);
-  return NULL;
-}
 
 /* ---- results ---- */
 
@@ -652,7 +642,6 @@ static gboolean
 gst_bnn_landmarks_start (GstBaseTransform * trans)
 {
   GstBnnLandmarks *self = GST_BNN_LANDMARKS (trans);
-  char err[BNN_ERR_LEN] = "";
   gchar *prop;
   gint threads;
   bnn_isa isa;
@@ -666,46 +655,15 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
   self->warned_whole_face = FALSE;
 
-  if (!prop || !*prop) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set."),
-        ("Set the 'model' property to a .bnn file or a shipped model name "
-            "(body, face, body-lite, face-lite)."));
-    g_free (prop);
-    return FALSE;
-  }
-  self->model_path = resolve_model (prop);
-  if (!self->model_path || !g_file_test (self->model_path, G_FILE_TEST_IS_REGULAR)) {
-    if (strchr (prop, '/') || g_str_has_suffix (prop, ".bnn"))
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Model file \"%s\" not found.", prop), (NULL));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Model \"%s\" not found: it is neither a file nor a shipped model in "
-              "$BNNLM_MODEL_DIR, the source tree's models/ or the installed models "
-              "directory.", prop), (NULL));
+  if (!bnn_element_open_model (GST_ELEMENT (self), prop,
+          "body, face, body-lite, face-lite", threads, isa, &self->model_path,
+          &self->model, &self->net)) {
     g_free (prop);
     free_state (self);
     return FALSE;
   }
   g_free (prop);
-
-  self->model = bnn_model_load_file (self->model_path, err, sizeof err);
-  if (!self->model) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not load model file \"%s\": %s", self->model_path, err), (NULL));
-    free_state (self);
-    return FALSE;
-  }
   self->info = bnn_model_get_info (self->model);
-  if (threads <= 0)
-    threads = (gint) MIN (g_get_num_processors (), 64u);
-  self->net = bnn_net_create (self->model, threads, isa, err, sizeof err);
-  if (!self->net) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not prepare model \"%s\" to run: %s", self->model_path, err), (NULL));
-    free_state (self);
-    return FALSE;
-  }
   self->heat_idx = bnn_net_find_output (self->net, BNN_OUT_HEATMAP);
   if (self->heat_idx < 0 || self->info->n_points <= 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
@@ -909,27 +867,11 @@ gst_bnn_landmarks_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * f
   return GST_FLOW_OK;
 }
 
-/* GstVideoFilter maps in-place frames read-write; the pixels are only read here, so map
- * them read-only (no copy of shared or read-only memory) and call transform_frame_ip. */
 static GstFlowReturn
 gst_bnn_landmarks_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
-  GstVideoFilter *filter = GST_VIDEO_FILTER_CAST (trans);
-  GstVideoFrame frame;
-  GstFlowReturn ret;
-
-  if (G_UNLIKELY (!filter->negotiated)) {
-    GST_ELEMENT_ERROR (trans, CORE, NEGOTIATION, (NULL), ("not negotiated"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  if (!gst_video_frame_map (&frame, &filter->in_info, buf,
-          (GstMapFlags) (GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))) {
-    GST_ELEMENT_WARNING (trans, STREAM, FAILED, (NULL), ("could not map a video frame"));
-    return GST_FLOW_OK;
-  }
-  ret = gst_bnn_landmarks_transform_frame_ip (filter, &frame);
-  gst_video_frame_unmap (&frame);
-  return ret;
+  return bnn_element_transform_ip_readonly (trans, buf,
+      gst_bnn_landmarks_transform_frame_ip);
 }
 
 static gboolean
