@@ -25,8 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PRESETS = {
     "body-lite": dict(task="body", size=128, width=128, depth=4, points=14, parts=0),
     "face-lite": dict(task="face", size=128, width=128, depth=4, points=68, parts=7),
-    "body": dict(task="body", size=256, width=256, depth=4, points=14, parts=0),
-    "face": dict(task="face", size=256, width=256, depth=4, points=68, parts=7),
+    "body": dict(task="body", size=128, width=256, depth=4, points=14, parts=0),  # issue 7: S 128, F 256
+    "face": dict(task="face", size=128, width=256, depth=4, points=68, parts=7),
 }
 
 
