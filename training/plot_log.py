@@ -28,9 +28,17 @@ def main(argv=None):
     out = a.out or os.path.join(HERE, "..", "docs", f"training-{a.model}.png")
     runs = []
     for recipe in ("twin", "binary", "scratch"):
-        p = os.path.join(a.logs, f"{a.model}-{recipe}.jsonl")
-        if os.path.exists(p):
-            runs.append((recipe, read(p)))
+        offset = 0.0
+        for tag in ("", "-c2", "-c3", "-c4"):
+            p = os.path.join(a.logs, f"{a.model}-{recipe}{tag}.jsonl")
+            if not os.path.exists(p):
+                continue
+            rs = read(p)
+            # a later cycle (--init from the previous one) continues its epoch axis
+            for r in rs:
+                r["epoch"] = r["epoch"] + offset
+            runs.append((recipe + tag, rs))
+            offset = rs[-1]["epoch"] if rs else offset
     if not runs:
         raise SystemExit(f"no logs for {a.model} in {a.logs}")
     present = [m for m in METRICS if any(m[0] in r["val"] for _, rs in runs for r in rs)]
@@ -38,12 +46,15 @@ def main(argv=None):
     fig, axes = plt.subplots(1, ncol, figsize=(4 * ncol, 3.4), dpi=90)
     for recipe, rs in runs:
         ep = [r["epoch"] for r in rs]
-        axes[0].plot(ep, [r["train_loss"] for r in rs], label=recipe, marker=".")
+        line, = axes[0].plot(ep, [r["train_loss"] for r in rs], label=recipe, marker=".")
+        colour = line.get_color()
         for ax, (key, label, scale) in zip(axes[1:], present):
-            ax.plot(ep, [scale * r["val"].get(key, float("nan")) for r in rs], label=recipe, marker=".")
+            ax.plot(ep, [scale * r["val"].get(key, float("nan")) for r in rs], label=recipe,
+                    marker=".", color=colour)
             ax.set_title(label)
-        if any("dead_total" in r["val"] for r in rs):
-            axes[-1].plot(ep, [r["val"].get("dead_total", 0) for r in rs], label=recipe, marker=".")
+        dead = [(r["epoch"], r["val"]["dead_total"]) for r in rs if "dead_total" in r["val"]]
+        if dead:  # only the epochs that counted them (--val-every)
+            axes[-1].plot(*zip(*dead), label=recipe, marker=".", color=colour)
     axes[0].set_title("train loss")
     axes[0].set_yscale("log")
     axes[-1].set_title("dead binary-conv channels (all layers)")
