@@ -6,8 +6,9 @@
 #
 #   sh training/ship_models.sh [body-lite] [face-lite]      # default: both
 #
-# A model whose binary-final.pt does not exist yet is shipped from binary-last.pt (the run's
-# latest checkpoint) and the script says so. Results: training/logs/eval-<model>*.json.
+# Each model ships from its newest finished binary cycle (binary-c2-final.pt before
+# binary-final.pt); with none finished, from binary-last.pt, and the script says so.
+# Results: training/logs/eval-<model>*.json.
 set -eu
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
@@ -20,11 +21,16 @@ VTEST=/usr/share/doc/opencv-doc/examples/data/vtest.avi
 
 models=${*:-body-lite face-lite}
 for m in $models; do
-  ck=$CK/$m/binary-final.pt
-  if [ ! -f "$ck" ]; then
+  # the newest finished cycle (a second cycle -c2 starts from binary-final.pt with --init)
+  ck=""
+  for f in binary-c4-final.pt binary-c3-final.pt binary-c2-final.pt binary-final.pt; do
+    [ -f "$CK/$m/$f" ] && { ck=$CK/$m/$f; break; }
+  done
+  if [ -z "$ck" ]; then
     ck=$CK/$m/binary-last.pt
-    echo "ship: $m: no binary-final.pt, shipping the latest checkpoint $ck"
+    echo "ship: $m: no finished binary cycle, shipping the latest checkpoint $ck"
   fi
+  echo "ship: $m from $ck"
   [ -f "$ck" ] || { echo "ship: $m: no binary checkpoint"; continue; }
   twin=$CK/$m/twin-final.pt
   [ -f "$twin" ] || twin=$CK/$m/twin-last.pt
@@ -53,7 +59,8 @@ fi
 
 # whole scenes (issue 8): bnndetect finds the people, body-lite runs on each
 if [ -f models/body-lite.bnn ] && [ -f models/detect.bnn ]; then
-  B=$(ls -d build*/plugin 2>/dev/null | head -n 1)
+  # the release plugin (an ASan build cannot load into gst-launch without its runtime)
+  B=$(ls -d build/plugin build*/plugin 2>/dev/null | grep -v asan | head -n 1)
   DATA=/usr/share/doc/opencv-doc/examples/data
   for img in "$TMP/f100.png:vtest-frame100" "$DATA/basketball1.png:basketball1" "$DATA/basketball2.png:basketball2"; do
     src=${img%%:*}; name=${img##*:}
