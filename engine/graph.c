@@ -33,6 +33,8 @@ void bnn_net_free(bnn_net *n) {
   free(n->layers);
   free(n->scratch);
   free(n->outputs);
+  free(n->head_planar);
+  free(n->flip_keep);
   free(n->stats);
   free(n);
 }
@@ -132,7 +134,10 @@ bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err,
   n->scratch = calloc((size_t)threads, sizeof(float *));
   n->n_outputs = m->info.n_outputs;
   n->outputs = calloc((size_t)n->n_outputs + 1, sizeof(bnn_output));
-  if (!n->layers || !n->stats || !n->scratch || !n->outputs) FAIL("out of memory");
+  n->head_planar = calloc((size_t)n->n_outputs + 1, sizeof(float *));
+  n->flip_keep = calloc((size_t)n->n_outputs + 1, sizeof(float *));
+  if (!n->layers || !n->stats || !n->scratch || !n->outputs || !n->head_planar || !n->flip_keep)
+    FAIL("out of memory");
   const int S = m->info.input_size;
   n->input = bnn_net_alloc(n, (size_t)S * S * 3 * sizeof(float));
   if (n->input == NULL) FAIL("out of memory");
@@ -193,6 +198,7 @@ bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err,
       o->h = L->h;
       o->w = L->w;
       o->data = L->planar;
+      n->head_planar[nd->output_index] = L->planar;
       break;
     }
     default:
@@ -233,8 +239,7 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-int bnn_net_run(bnn_net *n) {
-  if (n == NULL) return -1;
+static int run_once(bnn_net *n) {
   for (int i = 0; i < n->n_layers; i++) {
     bnn_layer *L = &n->layers[i];
     double t0 = n->timing ? now_ms() : 0;
@@ -250,6 +255,84 @@ int bnn_net_run(bnn_net *n) {
   }
   return 0;
 }
+
+/* Mirror the S x S x 3 HWC input left <-> right, in place. */
+static void mirror_input(float *x, int S) {
+  for (int y = 0; y < S; y++) {
+    float *row = x + (size_t)y * S * 3;
+    for (int a = 0, b = S - 1; a < b; a++, b--)
+      for (int c = 0; c < 3; c++) {
+        float t = row[a * 3 + c];
+        row[a * 3 + c] = row[b * 3 + c];
+        row[b * 3 + c] = t;
+      }
+  }
+}
+
+/* Output cell u of an input mirrored about its centre is cell w-1-u of the original (the
+ * output stride divides S), so the mirror pass's maps are flipped back column by column;
+ * heatmap channel k of the original is the mirror's channel flip[k] (left <-> right). */
+static void merge_mirror(bnn_net *n, int i) {
+  const bnn_output *o = &n->outputs[i];
+  const int *perm = o->kind == BNN_OUT_HEATMAP ? n->m->info.flip : NULL;
+  float *keep = n->flip_keep[i], *cur = n->head_planar[i];
+  const size_t hw = (size_t)o->h * o->w;
+  for (int k = 0; k < o->c; k++) {
+    float *a = keep + (size_t)k * hw;
+    const float *m = cur + (size_t)(perm ? perm[k] : k) * hw;
+    for (int y = 0; y < o->h; y++)
+      for (int x = 0; x < o->w; x++)
+        a[(size_t)y * o->w + x] = 0.5f * (a[(size_t)y * o->w + x] + m[(size_t)y * o->w + (o->w - 1 - x)]);
+  }
+  memcpy(cur, keep, (size_t)o->c * hw * sizeof(float));
+}
+
+int bnn_net_run(bnn_net *n) {
+  if (n == NULL) return -1;
+  if (!n->flip_test) return run_once(n);
+  if (run_once(n) != 0) return -1;
+  for (int i = 0; i < n->n_outputs; i++) {
+    const bnn_output *o = &n->outputs[i];
+    memcpy(n->flip_keep[i], o->data, (size_t)o->c * o->h * o->w * sizeof(float));
+  }
+  const int S = n->m->info.input_size;
+  mirror_input(n->input, S);
+  int r = run_once(n);
+  mirror_input(n->input, S); /* the caller's input as it was */
+  if (r != 0) return -1;
+  for (int i = 0; i < n->n_outputs; i++) merge_mirror(n, i);
+  return 0;
+}
+
+int bnn_net_set_flip_test(bnn_net *n, int on, char *err, size_t errlen) {
+  if (err && errlen) err[0] = '\0';
+  if (n == NULL) return -1;
+  if (!on) {
+    n->flip_test = 0;
+    return 0;
+  }
+  const bnn_model_info *in = &n->m->info;
+  if (in->n_det_classes > 0 || (in->n_points > 0 && in->flip == NULL) ||
+      (in->n_points == 0 && in->n_classes == 0)) {
+    if (err && errlen)
+      snprintf(err, errlen, "model '%s' has no flip table (META flip): %s", in->name,
+               in->n_det_classes > 0 ? "flip test is for landmark models, not detectors"
+                                     : "re-export it with training/export_bnn.py");
+    return -1;
+  }
+  for (int i = 0; i < n->n_outputs; i++) {
+    const bnn_output *o = &n->outputs[i];
+    if (n->flip_keep[i] == NULL &&
+        (n->flip_keep[i] = bnn_net_alloc(n, (size_t)o->c * o->h * o->w * sizeof(float))) == NULL) {
+      if (err && errlen) snprintf(err, errlen, "out of memory for the flip test");
+      return -1;
+    }
+  }
+  n->flip_test = 1;
+  return 0;
+}
+
+int bnn_net_flip_test(const bnn_net *n) { return n ? n->flip_test : 0; }
 
 int bnn_net_output(const bnn_net *n, int i, bnn_output *out) {
   if (n == NULL || i < 0 || i >= n->n_outputs || out == NULL) return -1;

@@ -43,6 +43,7 @@ struct bnn_model {
   char *meta_text;     /* owned, NUL-split storage for the info strings */
   const char **names;  /* owned arrays behind point/class names */
   int *skeleton;
+  int *flip;           /* owned: the META flip permutation (n_points), if any */
   float *widened;      /* owned: the f32 values of the file's f16 and q8 tensors */
 };
 

@@ -287,6 +287,7 @@ void bnn_model_free(bnn_model *m) {
   free(m->meta_text);
   free(m->names);
   free(m->skeleton);
+  free(m->flip);
   free(m->widened);
   free(m);
 }
@@ -415,7 +416,8 @@ static int load_meta(loadctx *L, bnn_model *m, const unsigned char *payload, uin
   /* name lists; counts are checked against the heads later */
   int np = 0, nc = 0, nd = 0, nsk = 0;
   const char *pts = meta_get(mm, "points"), *cls = meta_get(mm, "classes"),
-             *dcl = meta_get(mm, "det_classes"), *skel = meta_get(mm, "skeleton");
+             *dcl = meta_get(mm, "det_classes"), *skel = meta_get(mm, "skeleton"),
+             *flip = meta_get(mm, "flip");
   if (pts && !list_check(L, "points", pts, &np)) return 0;
   if (cls && !list_check(L, "classes", cls, &nc)) return 0;
   if (dcl && !list_check(L, "det_classes", dcl, &nd)) return 0;
@@ -424,9 +426,16 @@ static int load_meta(loadctx *L, bnn_model *m, const unsigned char *payload, uin
     fail(L, "META", "skeleton given without points");
     return 0;
   }
+  int nfl = 0;
+  if (flip && !list_check(L, "flip", flip, &nfl)) return 0;
+  if (flip && nfl != np) {
+    fail(L, "META", "flip lists %d indices but points lists %d names", nfl, np);
+    return 0;
+  }
   m->names = malloc(sizeof(char *) * (size_t)(np + nc + nd + 1));
   m->skeleton = malloc(sizeof(int) * (size_t)(2 * nsk + 1));
-  if (m->names == NULL || m->skeleton == NULL) {
+  m->flip = malloc(sizeof(int) * (size_t)(nfl + 1));
+  if (m->names == NULL || m->skeleton == NULL || m->flip == NULL) {
     fail(L, "META", "out of memory");
     return 0;
   }
@@ -464,6 +473,32 @@ static int load_meta(loadctx *L, bnn_model *m, const unsigned char *payload, uin
   }
   in->n_skeleton = nsk;
   in->skeleton = nsk ? m->skeleton : NULL;
+  if (flip) {
+    /* a mirror permutation: every index once, and mirroring twice is the identity */
+    const char *p = flip;
+    for (int i = 0; i < nfl; i++) {
+      char item[24];
+      long v;
+      size_t len = strcspn(p, ",");
+      if (len < sizeof item) {
+        memcpy(item, p, len);
+        item[len] = '\0';
+      }
+      if (len >= sizeof item || !parse_int(item, 0, np - 1, &v)) {
+        fail(L, "META", "flip item %d: indices must be in 0..%d", i + 1, np - 1);
+        return 0;
+      }
+      m->flip[i] = (int)v;
+      p += len + (p[len] == ',');
+    }
+    for (int i = 0; i < nfl; i++)
+      if (m->flip[m->flip[i]] != i) {
+        fail(L, "META", "flip is not a mirror permutation: %d -> %d -> %d", i, m->flip[i],
+             m->flip[m->flip[i]]);
+        return 0;
+      }
+  }
+  in->flip = flip ? m->flip : NULL;
   s = meta_get(mm, "license");
   in->license = s ? s : "";
   return 1;

@@ -63,6 +63,9 @@ struct bnn_net {
   size_t scratch_floats;
   int n_outputs;
   bnn_output *outputs;
+  float **head_planar; /* n_outputs: each head's writable output (outputs[i].data) */
+  int flip_test;       /* run twice, on the input and its mirror, and average */
+  float **flip_keep;   /* n_outputs: the first pass's outputs while the mirror runs */
   int timing;
   bnn_layer_stat *stats;
   void **allocs;

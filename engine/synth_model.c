@@ -578,6 +578,16 @@ int bnn_synth_model(const bnn_synth_params *p, unsigned char **out, size_t *size
         for (int i = 0; i + 1 < p->points; i++)
           len += (size_t)sprintf(sk + len, "%s%d-%d", i ? "," : "", i, i + 1);
         bnn_mb_meta(&g.b, "skeleton", sk);
+        if (p->no_flip) {
+          free(sk);
+          sk = NULL;
+        }
+        /* a mirror table: points 2i and 2i+1 are a left/right pair, an odd last one is central */
+        len = 0;
+        for (int i = 0; sk && i < p->points; i++)
+          len += (size_t)sprintf(sk + len, "%s%d", i ? "," : "",
+                                 (i ^ 1) < p->points ? (i ^ 1) : i);
+        if (sk) bnn_mb_meta(&g.b, "flip", sk);
         free(sk);
       } else g.fail = 1;
     }

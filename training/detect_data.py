@@ -1,7 +1,8 @@
 # training/detect_data.py: the detection set of ../shared/data/detect decoded into memory,
 # letterboxing, hard augmentation (scale, crop, flip, colour, 4-image mosaics) and CenterNet
 # targets with per-class label masks (a class is trained only where its image labels it);
-# optionally the landmark sets' crops as extra positives (CropSet, MixedSet).
+# optionally the landmark sets' crops as extra positives (CropSet, MixedSet), with the
+# person crops as face negatives outside the head.
 import io
 import json
 import math
@@ -67,6 +68,7 @@ class DetSet:
             lab.append([c in r["labelled"] for c in CLASSES])
         self.labelled = np.array(lab, bool).reshape(-1, len(CLASSES))
         self.score = np.where(self.labelled, SCORE_ALL, SCORE_NONE).astype(np.int8)
+        self.regions = [[] for _ in recs]  # extra (class, box) areas scored (CropSet)
         self.sources = [r["source"] for r in recs]
         self.decode_s = time.time() - t0
 
@@ -91,13 +93,21 @@ class CropSet:
       at all.
     - face-68: a face box = the box of the 68 points, which is exactly how data/detect
       boxes AFW faces (checked on the shared AFW images). Face is scored on the whole crop,
-      person not at all. Crops cut from a data/detect val scene are left out (exclude)."""
+      person not at all. Crops cut from a data/detect val scene are left out (exclude).
+    - face_negatives: a person crop also scores the face class inside its person box,
+      except around the head (an ignored face box centred between neck and head_top, as
+      wide and tall as 1.6 neck-to-head_top lengths), so a torso, arm or leg is taught as
+      "not a face" while the labelled person's own face and other people's faces outside
+      the box stay unscored."""
 
-    def __init__(self, data_root=None, exclude_stems=(), limit=None):
+    NECK, HEAD_TOP = 12, 13  # pose-lsp14 joint order (meta.json)
+
+    def __init__(self, data_root=None, exclude_stems=(), limit=None, face_negatives=False):
         from data import KeypointSet
         root = data_root or default_data_root()
         t0 = time.time()
         self.images, self.boxes, self.cls, self.ignore, score = [], [], [], [], []
+        self.regions = []
         pose = KeypointSet("body", "train", root, limit)
         pimg, ppts, pvis = pose.images.numpy(), pose.points.numpy(), pose.visible.numpy()
         for i in range(len(pimg)):
@@ -108,8 +118,15 @@ class CropSet:
             x1, y1 = float(p[:, 0].max()) + 0.5, float(p[:, 1].max()) + 0.5
             m = max(x1 - x0, y1 - y0)
             x0, x1, y0, y1 = x0 - 0.06 * m, x1 + 0.06 * m, y0 - 0.06 * m, y1 + 0.08 * m
-            self._add(pimg[i], [x0, y0, x1 - x0, y1 - y0], 0,
-                      (SCORE_BOXES, SCORE_NONE), score)
+            box = [x0, y0, x1 - x0, y1 - y0]
+            self._add(pimg[i], box, 0, (SCORE_BOXES, SCORE_NONE), score)
+            if face_negatives:
+                hx, hy = (p[self.NECK] + p[self.HEAD_TOP]) * 0.5 + 0.5
+                hs = 1.6 * float(np.hypot(*(p[self.NECK] - p[self.HEAD_TOP])))
+                self.boxes[-1] = np.array([box, [hx - hs / 2, hy - hs / 2, hs, hs]], np.float32)
+                self.cls[-1] = np.array([0, 1], np.int64)
+                self.ignore[-1] = np.array([False, True])
+                self.regions[-1] = [(1, box)]
         self.n_person = len(self.images)
         face = KeypointSet("face", "train", root, limit)
         excl = set(exclude_stems)
@@ -133,6 +150,7 @@ class CropSet:
         self.boxes.append(np.array([box], np.float32))
         self.cls.append(np.array([c], np.int64))
         self.ignore.append(np.zeros(1, bool))
+        self.regions.append([])
         score.append(modes)
 
     def __len__(self):
@@ -144,7 +162,7 @@ class MixedSet:
 
     def __init__(self, det, crops):
         self.n_det, self.n_crop = len(det), len(crops)
-        for k in ("images", "boxes", "cls", "ignore"):
+        for k in ("images", "boxes", "cls", "ignore", "regions"):
             setattr(self, k, list(getattr(det, k)) + list(getattr(crops, k)))
         self.score = np.concatenate([det.score, crops.score])
         self.labelled = self.score != SCORE_NONE
@@ -215,6 +233,17 @@ class Sample:
         self.boxes, self.cls, self.drop = [], [], []  # drop: boxes whose region is not scored
 
 
+def _score_box(sample, c, b, scale, tx, ty, region):
+    """Score class c inside source box b (the pixel cells it covers, within the region)."""
+    x0, y0, x1, y1 = region
+    bx0 = int(max(x0, math.floor(b[0] * scale + tx)))
+    by0 = int(max(y0, math.floor(b[1] * scale + ty)))
+    bx1 = int(min(x1, math.ceil((b[0] + b[2]) * scale + tx)))
+    by1 = int(min(y1, math.ceil((b[1] + b[3]) * scale + ty)))
+    if bx1 > bx0 and by1 > by0:
+        sample.mask[c, by0:by1, bx0:bx1] = 1.0
+
+
 def place(sample, ds, i, scale, tx, ty, region, rng):
     """Warp image i into region (x0, y0, x1, y1) of the sample with output = src*scale + t."""
     x0, y0, x1, y1 = region
@@ -227,15 +256,11 @@ def place(sample, ds, i, scale, tx, ty, region, rng):
     for c in range(len(CLASSES)):
         if ds.score[i, c] == SCORE_ALL:
             sample.mask[c, y0:y1, x0:x1] = 1.0
+    for c, b in ds.regions[i]:
+        _score_box(sample, c, b, scale, tx, ty, region)
     for b, c, ig in zip(ds.boxes[i], ds.cls[i], ds.ignore[i]):
         if ds.score[i, c] == SCORE_BOXES and not ig:
-            # scored inside the labelled box only (pixel cells it covers, within the region)
-            bx0 = int(max(x0, math.floor(b[0] * scale + tx)))
-            by0 = int(max(y0, math.floor(b[1] * scale + ty)))
-            bx1 = int(min(x1, math.ceil((b[0] + b[2]) * scale + tx)))
-            by1 = int(min(y1, math.ceil((b[1] + b[3]) * scale + ty)))
-            if bx1 > bx0 and by1 > by0:
-                sample.mask[c, by0:by1, bx0:bx1] = 1.0
+            _score_box(sample, c, b, scale, tx, ty, region)
         bx, by = b[0] * scale + tx, b[1] * scale + ty
         bw, bh = b[2] * scale, b[3] * scale
         cx0, cy0 = max(bx, x0), max(by, y0)
@@ -252,8 +277,11 @@ def place(sample, ds, i, scale, tx, ty, region, rng):
     del S, rng
 
 
-def compose(ds, idx, size, rng, mosaic_p=0.5):
-    """A training sample around image idx[0] (idx holds 4 indices for a mosaic)."""
+def compose(ds, idx, size, rng, mosaic_p=0.5, crop_scale=(0.35, 0.9)):
+    """A training sample around image idx[0] (idx holds 4 indices for a mosaic). A mosaic
+    tile's long side is 0.35-0.9 of the sample's; crop_scale sets it for landmark crops
+    (indices from n_det on), so their subjects can be kept at scene sizes."""
+    n_det = getattr(ds, "n_det", len(ds))
     smp = Sample(size, len(CLASSES))
     if rng.random() < mosaic_p:
         cx = int(size * rng.uniform(0.3, 0.7))
@@ -262,7 +290,8 @@ def compose(ds, idx, size, rng, mosaic_p=0.5):
         for k, reg in enumerate(regions):
             i = idx[k]
             h, w = ds.images[i].shape[:2]
-            s = size * rng.uniform(0.35, 0.9) / max(w, h)
+            lo, hi = crop_scale if i >= n_det else (0.35, 0.9)
+            s = size * rng.uniform(lo, hi) / max(w, h)
             rw, rh = reg[2] - reg[0], reg[3] - reg[1]
             # position the image so that it covers the region's inner corner
             sw, sh = w * s, h * s
@@ -346,11 +375,11 @@ def colour_jitter(x, rng):
     return x.clamp_(0, 1)
 
 
-def make_batch(ds, idxs, size, rng, train=True, mosaic_p=0.5):
+def make_batch(ds, idxs, size, rng, train=True, mosaic_p=0.5, crop_scale=(0.35, 0.9)):
     """idxs: list of index lists. Returns input N x 3 x S x S in [0, 1] and target tensors."""
     imgs, tg = [], []
     for idx in idxs:
-        smp = compose(ds, idx, size, rng, mosaic_p)
+        smp = compose(ds, idx, size, rng, mosaic_p, crop_scale)
         imgs.append(smp.img)
         tg.append(targets(smp, size))
     x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float().div_(255)

@@ -25,6 +25,7 @@ class ModelInfo(C.Structure):
         ("n_outputs", C.c_int),
         ("binary_macs", C.c_uint64), ("real_macs", C.c_uint64), ("n_params", C.c_uint64),
         ("file_size", C.c_size_t), ("license", C.c_char_p),
+        ("format_version", C.c_int), ("flip", C.POINTER(C.c_int)),
     ]
 
 
@@ -71,6 +72,7 @@ def lib():
         L.bnn_net_input.argtypes = [C.c_void_p]
         L.bnn_net_run.argtypes = [C.c_void_p]
         L.bnn_net_output.argtypes = [C.c_void_p, C.c_int, C.POINTER(Output)]
+        L.bnn_net_set_flip_test.argtypes = [C.c_void_p, C.c_int, C.c_char_p, C.c_size_t]
         _lib = L
     return _lib
 
@@ -83,7 +85,7 @@ class Engine:
     """One loaded model and one runnable net. run(x) takes an S x S x 3 float32 array (HWC,
     RGB, already normalised) and returns the outputs as (kind, C x H x W array) copies."""
 
-    def __init__(self, path, threads=1, isa="auto"):
+    def __init__(self, path, threads=1, isa="auto", flip=False):
         L = lib()
         err = C.create_string_buffer(ERR_LEN)
         self.model = L.bnn_model_load_file(path.encode(), err, ERR_LEN)
@@ -95,6 +97,10 @@ class Engine:
             L.bnn_model_free(self.model)
             self.model = None
             raise RuntimeError(f"bnn_net_create: {err.value.decode(errors='replace')}")
+        if flip and L.bnn_net_set_flip_test(self.net, 1, err, ERR_LEN) != 0:
+            msg = err.value.decode(errors="replace")
+            self.close()
+            raise RuntimeError(f"bnn_net_set_flip_test: {msg}")
         self.size = self.info.input_size
         self.isa = L.bnn_isa_name(L.bnn_net_isa(self.net)).decode()
         ptr = L.bnn_net_input(self.net)

@@ -32,9 +32,9 @@ def resize_inputs(images, size):
     return x
 
 
-def predict_engine(path, ds, threads=1, isa="auto", batch=50):
+def predict_engine(path, ds, threads=1, isa="auto", batch=50, flip=False):
     from engine import Engine
-    eng = Engine(path, threads=threads, isa=isa)
+    eng = Engine(path, threads=threads, isa=isa, flip=flip)
     s = eng.size
     mean = np.array(eng.info.mean[:], np.float32)
     std = np.array(eng.info.std[:], np.float32)
@@ -50,7 +50,7 @@ def predict_engine(path, ds, threads=1, isa="auto", batch=50):
                 elif kind == 2:
                     segs.append(a.argmax(0).astype(np.uint8))
     dt = time.time() - t0
-    info = dict(backend="engine", isa=eng.isa, threads=threads, s=s,
+    info = dict(backend="engine", isa=eng.isa, threads=threads, s=s, flip_test=flip,
                 ms_per_image=round(1000 * dt / len(ds), 2),
                 binary_macs=int(eng.info.binary_macs), real_macs=int(eng.info.real_macs),
                 file_size=int(eng.info.file_size))
@@ -185,6 +185,8 @@ def main(argv=None):
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--isa", default="auto")
+    ap.add_argument("--flip", action="store_true",
+                    help="engine: flip test (mean of the image and its mirror, twice the time)")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--ced-plot", default=None, help="face: write the CED plot here (png)")
     ap.add_argument("--json", default=None, help="write the results as JSON here")
@@ -202,7 +204,8 @@ def main(argv=None):
     runs = []
     if a.model:
         if a.backend == "engine":
-            runs.append(("engine", predict_engine(a.model, ds, a.threads, a.isa)))
+            runs.append(("engine" + (" flip test" if a.flip else ""),
+                         predict_engine(a.model, ds, a.threads, a.isa, flip=a.flip)))
         else:
             runs.append(("reference", predict_reference(a.model, ds)))
     if a.ckpt:

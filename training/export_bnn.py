@@ -301,6 +301,12 @@ def default_meta(task, name, cfg, data_root=None, description=None):
         meta["points"] = ",".join(names)
         if kp and kp.get("skeleton") and len(kp["keypoints"]) == cfg["points"]:
             meta["skeleton"] = ",".join(f"{a}-{b}" for a, b in kp["skeleton"])
+        if kp and kp.get("flip_pairs") and len(kp["keypoints"]) == cfg["points"]:
+            # the mirror table of the engine's flip test (the trainer's flip augmentation)
+            fp = list(range(cfg["points"]))
+            for a, b in kp["flip_pairs"]:
+                fp[a], fp[b] = b, a
+            meta["flip"] = ",".join(str(v) for v in fp)
     if cfg.get("parts", 0) > 0:
         cl = PART_CLASSES if cfg["parts"] == len(PART_CLASSES) else \
             ["background"] + [f"c{i}" for i in range(1, cfg["parts"])]

@@ -69,6 +69,13 @@ def main(argv=None):
     ap.add_argument("--crops", type=float, default=0.0,
                     help="probability that each of a mosaic's tiles 2-4 is a landmark-set "
                          "crop (pose-lsp14 person, face-68 face) instead of a detect image")
+    ap.add_argument("--crop-scale", default="0.35,0.9",
+                    help="lo,hi: a crop tile's long side as a fraction of the input side "
+                         "(detect tiles: 0.35-0.9); e.g. 0.2,0.5 keeps crop subjects at "
+                         "scene sizes")
+    ap.add_argument("--face-negatives", action="store_true",
+                    help="person crops also train the face class as background inside the "
+                         "person box, except around the head")
     ap.add_argument("--epochs", type=float, default=40)
     ap.add_argument("--minutes", type=float, default=None,
                     help="stop (with a final checkpoint) after this much wall time")
@@ -100,10 +107,14 @@ def main(argv=None):
     vset = DetSet("val", args.data_root)
     print(f"data: {len(tset)} train, {len(vset)} val images", flush=True)
     n = len(tset)
+    crop_scale = tuple(float(v) for v in args.crop_scale.split(","))
+    if len(crop_scale) != 2 or not 0 < crop_scale[0] <= crop_scale[1]:
+        ap.error("--crop-scale wants lo,hi with 0 < lo <= hi")
     if args.crops > 0:
         # face crops cut from a val scene would leak val faces into training
         val_stems = {_stem(s) for s in vset.sources}
-        crops = CropSet(args.data_root, exclude_stems=val_stems, limit=args.limit)
+        crops = CropSet(args.data_root, exclude_stems=val_stems, limit=args.limit,
+                        face_negatives=args.face_negatives)
         print(f"crops: {crops.n_person} person (pose-lsp14, all joints labelled), "
               f"{crops.n_face} face (face-68; {crops.n_excluded} cut from val scenes left "
               f"out), decoded in {crops.decode_s:.1f} s", flush=True)
@@ -162,6 +173,7 @@ def main(argv=None):
         return dict(cfg=cfg, task="detect", recipe=args.recipe, step=step, epoch=step / spe,
                     total_steps=total, lr=lr, batch=args.batch, done=done, best=best,
                     teacher=args.teacher, init=args.init, crops=args.crops,
+                    crop_scale=crop_scale, face_negatives=args.face_negatives,
                     elapsed=elapsed0 + time.time() - t_start)
 
     def checkpoint(path, with_optim):
@@ -189,7 +201,7 @@ def main(argv=None):
                  else int(rng.integers(0, n)) for _ in range(3)]
                 for b in range(args.batch)]
         x, (heat, mask, ind, wh, off, reg) = make_batch(tset, idxs, args.size, rng, True,
-                                                        args.mosaic)
+                                                        args.mosaic, crop_scale)
         # with --minutes the cosine schedule follows wall time, so it ends on time
         prog = step / total
         if args.minutes:

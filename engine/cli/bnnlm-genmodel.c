@@ -10,9 +10,10 @@
 static const char *usage_text =
     "usage: bnnlm-genmodel [--size S] [--width F] [--depth D] [--points K] [--seg [N]]\n"
     "                      [--detect N] [--task body|face|detect] [--name NAME] [--seed N]\n"
-    "                      [--format 1|2] --out FILE\n"
+    "                      [--format 1|2] [--no-flip] --out FILE\n"
     "defaults: --size 64 --width 32 --depth 2 --points 16 --seed 1 --format 2; --seg adds a\n"
-    "7-class head. Format 2 stores real tensors as f16 and folded sign thresholds.\n";
+    "7-class head. Format 2 stores real tensors as f16 and folded sign thresholds. Points\n"
+    "2i and 2i+1 form the mirror table (META flip) unless --no-flip.\n";
 
 static int get_int(const char *s, long lo, long hi, long *v) {
   char *end;
@@ -53,7 +54,9 @@ int main(int argc, char **argv) {
     INTOPT("--seed", p.seed, 0, 0x7fffffffL)
     INTOPT("--format", p.format, 1, 2)
 #undef INTOPT
-    if (strcmp(a, "--seg") == 0) {
+    if (strcmp(a, "--no-flip") == 0) {
+      p.no_flip = 1;
+    } else if (strcmp(a, "--seg") == 0) {
       p.seg_classes = 7;
       if (v && get_int(v, 2, 256, &n)) {
         p.seg_classes = (int)n;

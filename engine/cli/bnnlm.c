@@ -14,7 +14,8 @@
 static const char *usage_text =
     "usage:\n"
     "  bnnlm predict --model FILE|NAME [--box X,Y,W,H] [--threads N] [--isa ISA]\n"
-    "                [--threshold T] [--iou R] IMAGE...\n"
+    "                [--threshold T] [--iou R] [--flip] IMAGE...\n"
+    "                (--flip: flip test, the mean of the image and its mirror; landmark models)\n"
     "  bnnlm bench (--model FILE|NAME | --synthetic paper256|paper128) [--threads N]\n"
     "              [--iters K] [--warmup W] [--isa scalar|avx2|avx512|neon] [--json]\n"
     "  bnnlm info FILE|NAME\n"
@@ -99,6 +100,7 @@ static int cmd_predict(int argc, char **argv) {
   int threads = 1;
   bnn_isa isa = BNN_ISA_AUTO;
   float threshold = 0.3f, max_iou = BNN_DETECT_DEFAULT_IOU;
+  int flip = 0;
   const char **images = calloc((size_t)argc, sizeof(char *));
   int n_images = 0;
   if (images == NULL) return 1;
@@ -122,7 +124,8 @@ static int cmd_predict(int argc, char **argv) {
         free(images);
         return usage_error("bad --iou '%s' (0..1)", v);
       }
-    } else if (missing) {
+    } else if (strcmp(argv[i], "--flip") == 0) flip = 1;
+    else if (missing) {
       free(images);
       return usage_error("option %s needs a value", argv[i]);
     } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -150,8 +153,9 @@ static int cmd_predict(int argc, char **argv) {
   const bnn_model_info *info = bnn_model_get_info(m);
   char err[BNN_ERR_LEN];
   bnn_net *net = bnn_net_create(m, threads, isa, err, sizeof err);
-  if (net == NULL) {
+  if (net == NULL || (flip && bnn_net_set_flip_test(net, 1, err, sizeof err) != 0)) {
     fprintf(stderr, "bnnlm: %s\n", err);
+    bnn_net_free(net);
     bnn_model_free(m);
     free(images);
     return 1;
@@ -403,6 +407,11 @@ static int cmd_info(int argc, char **argv) {
     printf("%-14s %d:", "skeleton", in->n_skeleton);
     for (int i = 0; i < in->n_skeleton; i++) printf("%s%d-%d", i ? "," : " ", in->skeleton[2 * i], in->skeleton[2 * i + 1]);
     printf("\n");
+  }
+  if (in->flip) {
+    int pairs = 0;
+    for (int i = 0; i < in->n_points; i++) pairs += in->flip[i] > i;
+    printf("%-14s %d left/right pairs (flip test available)\n", "flip", pairs);
   }
   if (in->n_classes) print_list("classes", in->n_classes, in->class_names);
   if (in->n_det_classes) print_list("det_classes", in->n_det_classes, in->det_class_names);

@@ -35,7 +35,7 @@ typedef struct {
   gchar *in, *out, *json, *model, *preset, *isa, *detect_model;
   gint threads, quality, interval, still_frames, max_instances;
   gdouble min_confidence;
-  gboolean no_audio, quiet, progress_lines, detect_faces;
+  gboolean no_audio, quiet, progress_lines, detect_faces, flip_test;
 
   /* probe results */
   gchar *uri;
@@ -80,6 +80,8 @@ usage (FILE *f)
     "  --isa ISA             auto, scalar, avx2, avx512, neon (default auto)\n"
     "  --inference-interval N  run the network on every Nth frame (default 1)\n"
     "  --min-confidence C    points below C are not drawn (default 0.2)\n"
+    "  --flip-test           run each crop as it is and mirrored and average: more accurate\n"
+    "                        points (face-lite val NME 7.25 -> 6.56 %%), twice the network time\n"
     "  --quality Q           x264 constant quality, 0 best .. 51 worst (default 23)\n"
     "  --speed PRESET        x264 speed preset: ultrafast .. veryslow (default veryfast)\n"
     "  --still-frames N      frames made from a still image, at 25 fps (default 25)\n"
@@ -171,6 +173,8 @@ parse_args (App *app, int argc, char **argv)
       if (!parse_int (v, 1, 16, &app->max_instances)) goto bad_value;
     } else if (!strcmp (a, "--detect-faces")) {
       app->detect_faces = TRUE;
+    } else if (!strcmp (a, "--flip-test")) {
+      app->flip_test = TRUE;
     } else if (!strcmp (a, "--no-audio")) {
       app->no_audio = TRUE;
     } else if (!strcmp (a, "--quiet")) {
@@ -532,7 +536,7 @@ build_pipeline (App *app)
   }
   g_object_set (lm, "model", app->model, "max-instances", (guint) app->max_instances, "threads", app->threads,
                 "inference-interval", (guint) app->interval,
-                "min-confidence", (gfloat) app->min_confidence,
+                "min-confidence", (gfloat) app->min_confidence, "flip-test", app->flip_test,
                 "skip-when-busy", FALSE, "qos", FALSE, NULL);
   gst_util_set_object_arg (G_OBJECT (lm), "isa", app->isa);
   g_object_set (exp, "location", app->json, NULL);

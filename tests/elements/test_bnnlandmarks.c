@@ -494,6 +494,63 @@ GST_START_TEST (test_model_errors)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_flip_test)
+{
+  /* flip-test=true runs (random weights: the averaged maps give other points than one pass),
+   * keeps the meta sane, and is refused with a clear error for a model without a flip table */
+  const gint w = 64, h = 48;
+  gfloat a[2 * 68], b[2 * 68];
+  GstHarness *hrn = new_harness (FACE_MODEL (), "flip-test=false", GST_VIDEO_FORMAT_RGB, w, h);
+  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
+  collect_points (out, a, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+  hrn = new_harness (FACE_MODEL (), "flip-test=true", GST_VIDEO_FORMAT_RGB, w, h);
+  gboolean on = FALSE;
+  GstElement *el = gst_harness_find_element (hrn, "bnnlandmarks");
+  fail_unless (el != NULL);
+  g_object_get (el, "flip-test", &on, NULL);
+  gst_object_unref (el);
+  fail_unless (on);
+  out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
+  check_meta_sane (out, w, h, 1);
+  collect_points (out, b, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+  guint differ = 0;
+  for (guint i = 0; i < 2 * 68; i++)
+    differ += fabsf (a[i] - b[i]) > 0.01f;
+  fail_unless (differ > 0, "flip-test=true gave the same points as one pass");
+
+  /* a face model without a flip table: the state change fails with a message naming it */
+  const gchar *noflip = test_model ("BNNLM_TEST_NOFLIP_MODEL");
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("videotestsrc", NULL);
+  GstElement *f = gst_element_factory_make ("bnnlandmarks", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  g_object_set (f, "model", noflip, "flip-test", TRUE, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, f, sink, NULL);
+  fail_unless (gst_element_link_many (src, f, sink, NULL));
+  GstBus *bus = gst_element_get_bus (pipeline);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error message on the bus");
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (strstr (err->message, "flip-test") && strstr (err->message, noflip),
+      "%s", err->message);
+  fail_unless (dbg && strstr (dbg, "flip table"), "%s", dbg ? dbg : "(no debug)");
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_state_changes)
 {
   for (gint async = 0; async < 2; async++) {
@@ -585,6 +642,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_class_map);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_model_errors);
+  tcase_add_test (tc, test_flip_test);
   tcase_add_test (tc, test_state_changes);
   tcase_add_test (tc, test_isa_property);
   tcase_add_test (tc, test_smoothing_reduces_jitter);

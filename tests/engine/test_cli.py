@@ -49,6 +49,11 @@ with tempfile.TemporaryDirectory() as d:
 
     r = run(bnnlm, "predict", "--model", model, "--box", "10,5,20,25", png)
     check(r.returncode == 0 and len(json.loads(r.stdout)["points"]) == 3, "predict --box: " + r.stderr)
+    # --flip: the flip test (the generated model has a mirror table), 3 points again
+    r = run(bnnlm, "predict", "--model", model, "--flip", png)
+    check(r.returncode == 0 and len(json.loads(r.stdout)["points"]) == 3, "predict --flip: " + r.stderr)
+    r = run(bnnlm, "info", model)
+    check("flip table" in r.stdout or "left/right pairs" in r.stdout, "info shows the flip table")
 
     # model by name through BNNLM_MODEL_DIR
     env = dict(os.environ, BNNLM_MODEL_DIR=d)
@@ -81,6 +86,8 @@ with tempfile.TemporaryDirectory() as d:
     if r.returncode == 0:
         o = json.loads(r.stdout)
         check(o["task"] == "detect" and o["points"] == [] and len(o["detections"]) > 0, "detections " + r.stdout)
+    r = run(bnnlm, "predict", "--model", det, "--flip", png)
+    check(r.returncode == 1 and "flip" in r.stderr, "detector --flip refused: %d %s" % (r.returncode, r.stderr))
 
     # failures: corrupt model, missing model, missing / corrupt image, bad options
     with open(model, "rb") as f:

@@ -38,7 +38,7 @@ static void expect_ok(const char *what, const unsigned char *data, size_t size) 
 enum {
   OK = 0,
   META_NO_EQ, META_NO_TASK, META_BAD_TASK, META_DUP, META_BAD_SIZE, META_BAD_UTF8, META_NO_NL,
-  META_POINTS3, META_BAD_MEAN, META_BAD_SKEL,
+  META_POINTS3, META_BAD_MEAN, META_BAD_SKEL, META_FLIP_PERM, META_FLIP_COUNT, META_FLIP_RANGE,
   G_LATER, G_SELF, G_CIN, G_OP, G_PARAM, G_UNUSED, G_HEAD_STRIDE, G_COUNT, G_HPM_COUT, G_IN1,
   T_DTYPE, T_DIMS, T_NBYTES, T_LEFTOVER, T_NAN, T_NEGVAR, T_MISSING, T_HIGHBITS, G_ODD, G_HEAD_IN,
   /* format version 2: sign + f16 threshold before each binary conv, f16 real tensors */
@@ -116,6 +116,10 @@ static unsigned char *tiny(int mut, size_t *size) {
   bnn_mb_meta(&b, "points", mut == META_POINTS3 ? "a,b,c" : "a,b");
   if (mut == META_BAD_MEAN) bnn_mb_meta(&b, "mean", "0.5,0.5");
   if (mut == META_BAD_SKEL) bnn_mb_meta(&b, "skeleton", "0-2");
+  if (mut == META_FLIP_PERM) bnn_mb_meta(&b, "flip", "1,1");
+  else if (mut == META_FLIP_COUNT) bnn_mb_meta(&b, "flip", "0");
+  else if (mut == META_FLIP_RANGE) bnn_mb_meta(&b, "flip", "0,2");
+  else if (mut != META_POINTS3) bnn_mb_meta(&b, "flip", "1,0"); /* the valid table */
   if (mut == META_NO_NL) b.meta.n--;
   int p[9] = {0};
   /* node 1: CONV 1x1 3 -> 8 */
@@ -227,6 +231,7 @@ int main(void) {
       CHECK(in->input_size == 4 && in->n_points == 2 && strcmp(in->point_names[1], "b") == 0 &&
                 in->n_outputs == 1 && fabsf(in->crop_scale - 1.0f) < 1e-6f && in->std[2] == 1.0f,
             "tiny: info");
+      CHECK(in->flip && in->flip[0] == 1 && in->flip[1] == 0, "tiny: flip table");
       /* MACs: CONV 16*8*3, HPM 9*16*(8*4 + 4*2 + 2*2), HEAD 16*8*2 */
       CHECK(in->binary_macs == 9ull * 16 * 44 && in->real_macs == 16ull * 24 + 16ull * 16, "MACs %llu %llu",
             (unsigned long long)in->binary_macs, (unsigned long long)in->real_macs);
@@ -378,6 +383,9 @@ int main(void) {
   reject_tiny("META 3 points, 2 heatmaps", META_POINTS3, "META points lists 3", "node 3 (HEAD)");
   reject_tiny("META mean of 2", META_BAD_MEAN, "3 numbers", "META");
   reject_tiny("META skeleton index", META_BAD_SKEL, "skeleton pair 1", "META");
+  reject_tiny("META flip not a mirror", META_FLIP_PERM, "not a mirror permutation", "META");
+  reject_tiny("META flip count", META_FLIP_COUNT, "flip lists 1 indices but points lists 2", "META");
+  reject_tiny("META flip index", META_FLIP_RANGE, "flip item 2", "META");
   /* GRPH */
   reject_tiny("node uses a later node", G_LATER, "not an earlier node", "GRPH: node 2 (HPM)");
   reject_tiny("node uses itself", G_SELF, "not an earlier node", "GRPH: node 1 (CONV)");

@@ -263,7 +263,8 @@ def sc_video_mkv(opts, tmp):
     make_clip(clip, 31, fps=30, size=(160, 120), audio=False, container="mkv")
     check(len(discover(clip).get_audio_streams()) == 0, "the input has no audio")
     out = os.path.join(tmp, "out-video.mp4")
-    annotate(opts, ["--model", opts.model, clip, out])
+    # --flip-test: the element runs each crop twice; frames and timestamps stay the same
+    annotate(opts, ["--model", opts.model, "--flip-test", clip, out])
     verify_output(out, 31, False, in_path=clip)
 
 

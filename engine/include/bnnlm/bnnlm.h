@@ -54,6 +54,8 @@ typedef struct {
   size_t file_size;
   const char *license; /* may be "" */
   int format_version;  /* of the file: 1 or 2 (docs/model-format.md) */
+  const int *flip;     /* n_points: point k of a mirrored image is point flip[k] (left <->
+                          right; META flip); NULL if the file has none */
 } bnn_model_info;
 
 /* Load and validate. On failure returns NULL and writes a message to err (BNN_ERR_LEN). */
@@ -88,6 +90,14 @@ size_t bnn_net_memory_bytes(const bnn_net *n);
  * Fill it (bnn_preprocess_* do) and call bnn_net_run. No allocation happens in run. */
 float *bnn_net_input(bnn_net *n);
 int bnn_net_run(bnn_net *n);
+
+/* Flip test: with it on, bnn_net_run runs the network twice, on the input and on its mirror
+ * image, and each output is the mean of the two (the mirror's heatmaps flipped back and put
+ * in place through info.flip, its class logits flipped back). About twice the time; more
+ * accurate points. Needs a landmark model with a flip table (info.flip); detection models
+ * have none. Allocates its buffers here, never in run. Returns 0, or -1 (err says why). */
+int bnn_net_set_flip_test(bnn_net *n, int on, char *err, size_t errlen);
+int bnn_net_flip_test(const bnn_net *n);
 
 /* Output i (0..n_outputs-1) after a run: planar C x H x W floats (logits). */
 typedef struct {
