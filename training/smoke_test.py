@@ -114,6 +114,9 @@ def main():
     blob = build_file(net, default_meta("body", "smoke", dict(cfg), root))
     meta, nodes, _ = read_bnn(blob)
     assert meta["points"].split(",")[0] == "right_ankle" and len(nodes) == 5 + (5 * 2 + 1) + 2  # stem b1 pool b2 b3, HG(2), b4 head
+    # the flip test's mirror table: right and left ankle (0, 5) swap, head_top (13) stays
+    fl = [int(v) for v in meta["flip"].split(",")]
+    assert len(fl) == 14 and fl[0] == 5 and fl[5] == 0 and fl[13] == 13, meta["flip"]
     x = torch.rand(2, 3, cfg["size"], cfg["size"])
     with torch.no_grad():
         hm_full, _ = net(x)
