@@ -420,7 +420,7 @@ GST_END_TEST;
 
 /* The error message of a pipeline whose bnnlandmarks has model=`model`. */
 static GstMessage *
-error_for_model (const gchar * model)
+error_for_model (const gchar * model, gboolean flip_test)
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
   GstElement *src = gst_element_factory_make ("videotestsrc", NULL);
@@ -429,6 +429,7 @@ error_for_model (const gchar * model)
   fail_unless (src && f && sink);
   if (model)
     g_object_set (f, "model", model, NULL);
+  g_object_set (f, "flip-test", flip_test, NULL);
   gst_bin_add_many (GST_BIN (pipeline), src, f, sink, NULL);
   fail_unless (gst_element_link_many (src, f, sink, NULL));
   GstBus *bus = gst_element_get_bus (pipeline);
@@ -460,11 +461,11 @@ check_error (GstMessage * msg, GQuark domain, gint code, const gchar * must_cont
 GST_START_TEST (test_model_errors)
 {
   /* missing file */
-  check_error (error_for_model ("/nonexistent/dir/nomodel.bnn"), GST_RESOURCE_ERROR,
+  check_error (error_for_model ("/nonexistent/dir/nomodel.bnn", FALSE), GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_FOUND, "/nonexistent/dir/nomodel.bnn");
 
   /* no model at all */
-  check_error (error_for_model (NULL), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+  check_error (error_for_model (NULL, FALSE), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
       "model");
 
   /* a file that is not a model */
@@ -473,14 +474,14 @@ GST_START_TEST (test_model_errors)
   fail_unless (fd >= 0);
   fail_unless (write (fd, "this is not a model file, just some text\n", 41) == 41);
   close (fd);
-  check_error (error_for_model (path), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED, path);
+  check_error (error_for_model (path, FALSE), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED, path);
 
   /* a truncated real model */
   gchar *data = NULL;
   gsize len = 0;
   fail_unless (g_file_get_contents (FACE_MODEL (), &data, &len, NULL));
   fail_unless (g_file_set_contents (path, data, (gssize) (len / 2), NULL));
-  GstMessage *msg = error_for_model (path);
+  GstMessage *msg = error_for_model (path, FALSE);
   GError *err = NULL;
   gst_message_parse_error (msg, &err, NULL);
   /* the engine's reason follows the file name */
@@ -494,29 +495,34 @@ GST_START_TEST (test_model_errors)
 }
 GST_END_TEST;
 
+/* The 68 points (x, y) the face model gives on the test picture with extra properties. */
+static void
+face_points_with (const gchar * extra, gint w, gint h, gfloat * xy)
+{
+  GstHarness *hrn = new_harness (FACE_MODEL (), extra, GST_VIDEO_FORMAT_RGB, w, h);
+  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
+  check_meta_sane (out, w, h, 1);
+  collect_points (out, xy, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+}
+
 GST_START_TEST (test_flip_test)
 {
   /* flip-test=true runs (random weights: the averaged maps give other points than one pass),
    * keeps the meta sane, and is refused with a clear error for a model without a flip table */
   const gint w = 64, h = 48;
   gfloat a[2 * 68], b[2 * 68];
-  GstHarness *hrn = new_harness (FACE_MODEL (), "flip-test=false", GST_VIDEO_FORMAT_RGB, w, h);
-  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
-  collect_points (out, a, 68);
-  gst_buffer_unref (out);
-  gst_harness_teardown (hrn);
-  hrn = new_harness (FACE_MODEL (), "flip-test=true", GST_VIDEO_FORMAT_RGB, w, h);
+  face_points_with ("flip-test=false", w, h, a);
+  GstHarness *hrn = new_harness (FACE_MODEL (), "flip-test=true", GST_VIDEO_FORMAT_RGB, w, h);
   gboolean on = FALSE;
   GstElement *el = gst_harness_find_element (hrn, "bnnlandmarks");
   fail_unless (el != NULL);
   g_object_get (el, "flip-test", &on, NULL);
   gst_object_unref (el);
-  fail_unless (on);
-  out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
-  check_meta_sane (out, w, h, 1);
-  collect_points (out, b, 68);
-  gst_buffer_unref (out);
   gst_harness_teardown (hrn);
+  fail_unless (on);
+  face_points_with ("flip-test=true", w, h, b);
   guint differ = 0;
   for (guint i = 0; i < 2 * 68; i++)
     differ += fabsf (a[i] - b[i]) > 0.01f;
@@ -524,18 +530,7 @@ GST_START_TEST (test_flip_test)
 
   /* a face model without a flip table: the state change fails with a message naming it */
   const gchar *noflip = test_model ("BNNLM_TEST_NOFLIP_MODEL");
-  GstElement *pipeline = gst_pipeline_new (NULL);
-  GstElement *src = gst_element_factory_make ("videotestsrc", NULL);
-  GstElement *f = gst_element_factory_make ("bnnlandmarks", NULL);
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-  g_object_set (f, "model", noflip, "flip-test", TRUE, NULL);
-  gst_bin_add_many (GST_BIN (pipeline), src, f, sink, NULL);
-  fail_unless (gst_element_link_many (src, f, sink, NULL));
-  GstBus *bus = gst_element_get_bus (pipeline);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_FAILURE);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error message on the bus");
+  GstMessage *msg = error_for_model (noflip, TRUE);
   GError *err = NULL;
   gchar *dbg = NULL;
   gst_message_parse_error (msg, &err, &dbg);
@@ -545,9 +540,6 @@ GST_START_TEST (test_flip_test)
   g_error_free (err);
   g_free (dbg);
   gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
 }
 GST_END_TEST;
 
@@ -581,16 +573,8 @@ GST_START_TEST (test_isa_property)
   /* scalar always runs and gives the same points as auto */
   const gint w = 64, h = 48;
   gfloat a[2 * 68], b[2 * 68];
-  GstHarness *hrn = new_harness (FACE_MODEL (), "isa=scalar", GST_VIDEO_FORMAT_RGB, w, h);
-  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
-  collect_points (out, a, 68);
-  gst_buffer_unref (out);
-  gst_harness_teardown (hrn);
-  hrn = new_harness (FACE_MODEL (), "isa=auto", GST_VIDEO_FORMAT_RGB, w, h);
-  out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
-  collect_points (out, b, 68);
-  gst_buffer_unref (out);
-  gst_harness_teardown (hrn);
+  face_points_with ("isa=scalar", w, h, a);
+  face_points_with ("isa=auto", w, h, b);
   for (guint i = 0; i < 2 * 68; i++)
     fail_unless (fabsf (a[i] - b[i]) < 0.01f, "scalar and auto differ at %u: %f %f", i,
         a[i], b[i]);
