@@ -410,11 +410,11 @@ static gchar *source_description(const Server *srv) {
         "video/x-raw,width=%d,height=%d,framerate=%d/1; "
         "image/jpeg,width=%d,height=%d,framerate=%d/1; "
         "video/x-raw,width=%d,height=%d; image/jpeg,width=%d,height=%d; video/x-raw; image/jpeg\" "
-        "! decodebin",
+        "! decodebin name=dec",
         srv->width, srv->height, srv->fps, srv->width, srv->height, srv->fps,
         srv->width, srv->height, srv->width, srv->height);
   case SOURCE_FILE:
-    return g_strdup("filesrc name=src ! decodebin");
+    return g_strdup("filesrc name=src ! decodebin name=dec");
   case SOURCE_TEST:
     return g_strdup("videotestsrc is-live=true pattern=ball name=src");
   case SOURCE_LAUNCH:
@@ -427,7 +427,7 @@ static gchar *pipeline_description(const Server *srv) {
   gchar *src = source_description(srv);
   gchar *d = g_strdup_printf(
       /* videoconvert first: it only links to decodebin's video pad, never to an audio one */
-      "%s ! videoconvert ! queue max-size-buffers=4 ! videoscale "
+      "%s ! videoconvert name=srcconv ! queue max-size-buffers=4 ! videoscale "
       /* exactly --fps from the first frame on (not from time 0: no burst of copies when a
        * live source starts late); drop-only would abort on variable-rate sources (1.22) */
       "! videorate skip-to-first=true "
@@ -456,6 +456,24 @@ static GstPadProbeReturn frame_probe(GstPad *pad, GstPadProbeInfo *info, gpointe
 
 static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data);
 
+/* decodebin has exposed all its streams. If none of them was video (an audio file, or
+ * data that type-finds as audio), nothing links to videoconvert and the run would only
+ * stall: turn that into an error from the source, which on_bus reports like any other. */
+static void on_no_more_pads(GstElement *dec, gpointer data) {
+  GstElement *conv = data;
+  GstPad *sink = gst_element_get_static_pad(conv, "sink");
+  gboolean linked = gst_pad_is_linked(sink);
+  gst_object_unref(sink);
+  if (!linked) {
+    GError *err = g_error_new(GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
+                              "the input has no video stream");
+    gst_element_post_message(
+        dec, gst_message_new_error(GST_OBJECT(dec), err,
+                                   "decodebin exposed its streams and none of them is video"));
+    g_error_free(err);
+  }
+}
+
 static void set_string_property(GstElement *bin, const gchar *element, const gchar *prop,
                                 const gchar *value) {
   GstElement *e = gst_bin_get_by_name(GST_BIN(bin), element);
@@ -466,7 +484,7 @@ static void set_string_property(GstElement *bin, const gchar *element, const gch
 static gboolean pipeline_create(Server *srv, GError **error) {
   gchar *desc = pipeline_description(srv);
   GstElement *p = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, error);
-  GstElement *watch;
+  GstElement *watch, *dec;
   GstPad *pad;
   GstBus *bus;
   g_free(desc);
@@ -479,6 +497,17 @@ static gboolean pipeline_create(Server *srv, GError **error) {
     set_string_property(p, "src", "device", srv->source_arg);
   else if (srv->kind == SOURCE_FILE)
     set_string_property(p, "src", "location", srv->source_arg);
+  /* the v4l2 and file sources decode; a launch: source is the user's own pipeline */
+  dec = srv->kind == SOURCE_V4L2 || srv->kind == SOURCE_FILE
+            ? gst_bin_get_by_name(GST_BIN(p), "dec")
+            : NULL;
+  if (dec) {
+    GstElement *conv = gst_bin_get_by_name(GST_BIN(p), "srcconv");
+    /* the bin holds conv as long as dec, so the handler may keep a plain pointer */
+    g_signal_connect(dec, "no-more-pads", G_CALLBACK(on_no_more_pads), conv);
+    gst_object_unref(conv);
+    gst_object_unref(dec);
+  }
   watch = gst_bin_get_by_name(GST_BIN(p), "framewatch");
   pad = gst_element_get_static_pad(watch, "src");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, frame_probe, srv, NULL);

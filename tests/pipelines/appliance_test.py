@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import wave
 
 PLUGIN_PATH = os.environ.pop("GST_PLUGIN_PATH", "")
 
@@ -509,12 +510,25 @@ def scenario_bad_arguments(opts, tmp):
     a[i] = "file:" + os.path.join(tmp, "no-such-clip.mp4")
     run_expect_fail(opts, tmp, a, 2, "no-such-clip.mp4", "a missing input file")
 
+    # Fixed bytes, not os.urandom: random data now and then type-finds as MPEG audio,
+    # which is the audio-only case below and once made this case flaky.
     notvideo = os.path.join(tmp, "not-a-video.mp4")
     with open(notvideo, "wb") as f:
-        f.write(os.urandom(4096))
+        f.write(bytes(range(7, 251)) * 16)
     a = list(args)
     a[i] = "file:" + notvideo
     run_expect_fail(opts, tmp, a, 2, "file:" + notvideo, "an input file that is not video")
+
+    # A real media file without a video stream: decodebin gives only an audio pad.
+    audio = os.path.join(tmp, "audio-only.wav")
+    with wave.open(audio, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(bytes(16000))
+    a = list(args)
+    a[i] = "file:" + audio
+    run_expect_fail(opts, tmp, a, 2, "no video stream", "an audio-only input file")
 
     a = list(args)
     a[i] = "webcam"
