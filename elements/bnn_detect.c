@@ -25,6 +25,7 @@ GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define DEFAULT_MAX_DETECTIONS 20
 #define DEFAULT_CLASSES NULL /* every class of the model */
 #define DEFAULT_INTERVAL 1
+#define DEFAULT_TILES 1
 
 #define CAPS_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2 }"
 
@@ -39,6 +40,7 @@ enum {
   PROP_IOU_THRESHOLD,
   PROP_CLASSES,
   PROP_INFERENCE_INTERVAL,
+  PROP_TILES,
   PROP_INFERENCES,
 };
 
@@ -61,6 +63,7 @@ typedef struct {
   gfloat iou_threshold;
   gchar *classes_prop;
   guint interval;
+  guint tiles;
   guint64 inferences;
 
   /* set up in start(), freed in stop() */
@@ -72,7 +75,7 @@ typedef struct {
   gint n_cls;
   GQuark cls_quark[MAX_CLASSES];
   gboolean cls_wanted[MAX_CLASSES];
-  bnn_detection *dets; /* MAX_DET_LIMIT */
+  bnn_detection *dets; /* MAX_DET_LIMIT per crop, BNN_DETECT_MAX_CROPS crops */
 
   /* streaming state */
   Track tracks[MAX_DET_LIMIT];
@@ -184,7 +187,7 @@ gst_bnn_detect_start (GstBaseTransform * trans)
               self->model_path), (NULL));
   }
   g_strfreev (want);
-  self->dets = g_new0 (bnn_detection, MAX_DET_LIMIT);
+  self->dets = g_new0 (bnn_detection, MAX_DET_LIMIT * BNN_DETECT_MAX_CROPS);
   self->next_track_id = 0;
   self->frame_count = 0;
   reset_tracking (self);
@@ -230,19 +233,31 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
   }
   max_det = MIN (self->max_detections, MAX_DET_LIMIT);
   max_iou = self->iou_threshold;
+  const guint tiles = self->tiles;
   GST_OBJECT_UNLOCK (self);
 
-  const bnn_crop crop = bnn_crop_for_box (W, H, NULL, self->info->crop_scale,
-      self->info->input_size);
-  bnn_video_frame_to_input (self->model, frame, &crop, bnn_net_input (self->net));
-  if (bnn_net_run (self->net) != 0)
-    return FALSE;
-  bnn_output o[3];
-  for (gint k = 0; k < 3; k++)
-    if (bnn_net_output (self->net, self->out_idx[k], &o[k]) != 0)
+  /* the whole frame, letterboxed; with tiles > 1 also the overlapping tiles */
+  bnn_crop crops[BNN_DETECT_MAX_CROPS];
+  const int n_crops = bnn_detect_tile_crops (W, H, (int) tiles, self->info->input_size,
+      crops, BNN_DETECT_MAX_CROPS);
+  int n = 0;
+  for (int c = 0; c < n_crops; c++) {
+    bnn_video_frame_to_input (self->model, frame, &crops[c], bnn_net_input (self->net));
+    if (bnn_net_run (self->net) != 0)
       return FALSE;
-  const int n = bnn_decode_detections (&o[0], &o[1], &o[2], self->info->output_stride,
-      &crop, tmin, max_iou, self->dets, MAX_DET_LIMIT);
+    bnn_output o[3];
+    for (gint k = 0; k < 3; k++)
+      if (bnn_net_output (self->net, self->out_idx[k], &o[k]) != 0)
+        return FALSE;
+    bnn_detection *d = self->dets + n;
+    const int m = bnn_decode_detections (&o[0], &o[1], &o[2], self->info->output_stride,
+        &crops[c], tmin, max_iou, d, MAX_DET_LIMIT);
+    for (int i = 0; i < m; i++)
+      if (c == 0 || !bnn_detection_cut_by_tile (&d[i], &crops[c], W, H))
+        self->dets[n++] = d[i];
+  }
+  if (n_crops > 1)
+    n = bnn_merge_detections (self->dets, n, max_iou, MAX_DET_LIMIT * BNN_DETECT_MAX_CROPS);
 
   double dt = 0.0;
   const gboolean same_size = self->tracks_w == W && self->tracks_h == H;
@@ -433,6 +448,9 @@ gst_bnn_detect_set_property (GObject * object, guint prop_id, const GValue * val
     case PROP_INFERENCE_INTERVAL:
       self->interval = g_value_get_uint (value);
       break;
+    case PROP_TILES:
+      self->tiles = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -474,6 +492,9 @@ gst_bnn_detect_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint (value, self->interval);
+      break;
+    case PROP_TILES:
+      g_value_set_uint (value, self->tiles);
       break;
     case PROP_INFERENCES:
       g_value_set_uint64 (value, self->inferences);
@@ -552,6 +573,12 @@ gst_bnn_detect_class_init (GstBnnDetectClass * klass)
           "Run the network on every Nth frame; the frames in between carry the last "
           "boxes, moved with their tracked speed", 1, 1000, DEFAULT_INTERVAL,
           rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_TILES,
+      g_param_spec_uint ("tiles", "Tiles",
+          "Also run the network on N x N overlapping tiles along the long side of the "
+          "frame, for people and faces small in the frame (1: the whole frame only; N: "
+          "1 + N*N network runs per frame)", 1, BNN_DETECT_MAX_TILES, DEFAULT_TILES,
+          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_INFERENCES,
       g_param_spec_uint64 ("inferences", "Inferences",
           "Number of network runs since start (read-only statistics)", 0, G_MAXUINT64,
@@ -584,6 +611,7 @@ gst_bnn_detect_init (GstBnnDetect * self)
   self->max_detections = DEFAULT_MAX_DETECTIONS;
   self->iou_threshold = BNN_DETECT_DEFAULT_IOU;
   self->interval = DEFAULT_INTERVAL;
+  self->tiles = DEFAULT_TILES;
   self->tracks_pts = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);

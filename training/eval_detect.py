@@ -159,9 +159,13 @@ class Det(C.Structure):
 
 class EngineDetector:
     """Whole-frame detection exactly as the bnndetect element does it: bnn_crop_for_box with
-    a NULL box, bnn_preprocess_packed (RGB), bnn_net_run, bnn_decode_detections."""
+    a NULL box, bnn_preprocess_packed (RGB), bnn_net_run, bnn_decode_detections; with
+    tiles > 1 also the tiles of bnn_detect_tile_crops, merged by bnn_merge_detections
+    (bnndetect's `tiles` property)."""
 
-    def __init__(self, path, threads=1, threshold=0.01, max_det=100, max_iou=0.45):
+    MAX_CROPS = 17  # BNN_DETECT_MAX_CROPS
+
+    def __init__(self, path, threads=1, threshold=0.01, max_det=100, max_iou=0.45, tiles=1):
         import engine as E
         self.E = E
         self.eng = E.Engine(path, threads=threads)
@@ -174,9 +178,17 @@ class EngineDetector:
         L.bnn_net_find_output.argtypes = [C.c_void_p, C.c_int]
         L.bnn_decode_detections.argtypes = [C.POINTER(E.Output)] * 3 + [
             C.c_int, C.POINTER(Crop), C.c_float, C.c_float, C.POINTER(Det), C.c_int]
+        L.bnn_detect_tile_crops.argtypes = [C.c_int, C.c_int, C.c_int, C.c_int,
+                                            C.POINTER(Crop), C.c_int]
+        L.bnn_detection_cut_by_tile.argtypes = [C.POINTER(Det), C.POINTER(Crop), C.c_int,
+                                                C.c_int]
+        L.bnn_merge_detections.argtypes = [C.POINTER(Det), C.c_int, C.c_float, C.c_int]
         self.L = L
         self.threshold, self.max_det, self.max_iou = threshold, max_det, max_iou
+        self.tiles = tiles
         self.dets = (Det * max_det)()
+        self.all = (Det * (max_det * self.MAX_CROPS))()
+        self.crops = (Crop * self.MAX_CROPS)()
         self.outs = []
         for kind in (3, 4, 5):
             i = L.bnn_net_find_output(self.eng.net, kind)
@@ -194,24 +206,38 @@ class EngineDetector:
         h, w = img.shape[:2]
         img = np.ascontiguousarray(img)
         t0 = time.perf_counter()
-        crop = L.bnn_crop_for_box(w, h, None, 1.0, self.info.input_size)
-        L.bnn_preprocess_packed(self.eng.model, img.ctypes.data, w, h, w * 3, 0,
-                                C.byref(crop), L.bnn_net_input(self.eng.net))
-        if L.bnn_net_run(self.eng.net) != 0:
-            raise RuntimeError("bnn_net_run failed")
-        o = [E.Output() for _ in range(3)]
-        for k in range(3):
-            L.bnn_net_output(self.eng.net, self.outs[k], C.byref(o[k]))
-        n = L.bnn_decode_detections(C.byref(o[0]), C.byref(o[1]), C.byref(o[2]),
-                                    self.info.output_stride, C.byref(crop), self.threshold,
-                                    self.max_iou, self.dets, self.max_det)
+        n_crops = L.bnn_detect_tile_crops(w, h, self.tiles, self.info.input_size, self.crops,
+                                          self.MAX_CROPS)
+        kept = []
+        for c in range(n_crops):
+            crop = self.crops[c]
+            L.bnn_preprocess_packed(self.eng.model, img.ctypes.data, w, h, w * 3, 0,
+                                    C.byref(crop), L.bnn_net_input(self.eng.net))
+            if L.bnn_net_run(self.eng.net) != 0:
+                raise RuntimeError("bnn_net_run failed")
+            o = [E.Output() for _ in range(3)]
+            for k in range(3):
+                L.bnn_net_output(self.eng.net, self.outs[k], C.byref(o[k]))
+            n = L.bnn_decode_detections(C.byref(o[0]), C.byref(o[1]), C.byref(o[2]),
+                                        self.info.output_stride, C.byref(crop), self.threshold,
+                                        self.max_iou, self.dets, self.max_det)
+            kept += [Det.from_buffer_copy(self.dets[i]) for i in range(n)
+                     if c == 0 or not L.bnn_detection_cut_by_tile(C.byref(self.dets[i]),
+                                                                  C.byref(crop), w, h)]
+        n = len(kept)
+        if n_crops > 1:
+            for i, d in enumerate(kept):
+                self.all[i] = d
+            n = L.bnn_merge_detections(self.all, n, self.max_iou, n)
+            kept = self.all[:n]
         ms = (time.perf_counter() - t0) * 1e3
-        return [(d.cls, d.score, d.x, d.y, d.w, d.h) for d in self.dets[:n]], ms
+        return [(d.cls, d.score, d.x, d.y, d.w, d.h) for d in kept], ms
 
 
-def eval_engine(path, ds, threads=1, max_iou=0.45):
-    """max_iou: the engine's same-class box suppression (bnndetect's iou-threshold; 1 = none)."""
-    det = EngineDetector(path, threads=threads, max_iou=max_iou)
+def eval_engine(path, ds, threads=1, max_iou=0.45, tiles=1):
+    """max_iou: the engine's same-class box suppression (bnndetect's iou-threshold; 1 = none);
+    tiles: bnndetect's tiles."""
+    det = EngineDetector(path, threads=threads, max_iou=max_iou, tiles=tiles)
     names = det.classes
     per = [[] for _ in names]
     times = []
@@ -244,9 +270,12 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--iou", type=float, default=0.45, help="same-class box suppression "
                     "IoU, as bnndetect's iou-threshold (1: score every peak)")
+    ap.add_argument("--tiles", type=int, default=1, help="also N x N overlapping tiles, as "
+                    "bnndetect's tiles (1: the whole frame only)")
     args = ap.parse_args(argv)
     ds = DetSet(args.split, args.data_root)
-    res = eval_engine(args.model, ds, args.threads, args.iou)
+    res = eval_engine(args.model, ds, args.threads, args.iou, args.tiles)
+    res["tiles"] = args.tiles
     res["images"] = len(ds)
     print(json.dumps(res))
 

@@ -16,6 +16,7 @@ static const char *usage_text =
     "  bnnlm predict --model FILE|NAME [--box X,Y,W,H] [--threads N] [--isa ISA]\n"
     "                [--threshold T] [--iou R] [--flip] IMAGE...\n"
     "                (--flip: flip test, the mean of the image and its mirror; landmark models)\n"
+    "                [--tiles N] (detector: also N x N overlapping tiles, for small subjects)\n"
     "  bnnlm bench (--model FILE|NAME | --synthetic paper256|paper128) [--threads N]\n"
     "              [--iters K] [--warmup W] [--isa scalar|avx2|avx512|neon] [--json]\n"
     "  bnnlm info FILE|NAME\n"
@@ -100,7 +101,7 @@ static int cmd_predict(int argc, char **argv) {
   int threads = 1;
   bnn_isa isa = BNN_ISA_AUTO;
   float threshold = 0.3f, max_iou = BNN_DETECT_DEFAULT_IOU;
-  int flip = 0;
+  int flip = 0, tiles = 1;
   const char **images = calloc((size_t)argc, sizeof(char *));
   int n_images = 0;
   if (images == NULL) return 1;
@@ -123,6 +124,11 @@ static int cmd_predict(int argc, char **argv) {
       if (end == v || *end || !(max_iou >= 0.0f && max_iou <= 1.0f)) {
         free(images);
         return usage_error("bad --iou '%s' (0..1)", v);
+      }
+    } else if ((v = opt_value(argc, argv, &i, "--tiles", &missing))) {
+      if (parse_int_arg(v, 1, BNN_DETECT_MAX_TILES, &tiles)) {
+        free(images);
+        return usage_error("bad --tiles '%s' (1 to 4)", v);
       }
     } else if (strcmp(argv[i], "--flip") == 0) flip = 1;
     else if (missing) {
@@ -164,7 +170,8 @@ static int cmd_predict(int argc, char **argv) {
   int rc = 0;
   uint8_t *classes = NULL;
   bnn_point *pts = calloc((size_t)info->n_points + 1, sizeof(bnn_point));
-  bnn_detection dets[100];
+  enum { DETS_PER_CROP = 100 };
+  bnn_detection dets[DETS_PER_CROP * BNN_DETECT_MAX_CROPS];
   for (int ii = 0; ii < n_images; ii++) {
     bnn_image img;
     if (bnn_image_load(images[ii], &img, err, sizeof err) != 0) {
@@ -221,7 +228,23 @@ static int cmd_predict(int argc, char **argv) {
       bnn_net_output(net, ci, &oc);
       bnn_net_output(net, zi, &oz);
       bnn_net_output(net, oi, &oo);
-      int nd = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &crop, threshold, max_iou, dets, 100);
+      int nd = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &crop, threshold, max_iou, dets,
+                                     DETS_PER_CROP);
+      if (tiles > 1 && !box_arg) { /* crop 0 (the whole frame) is the run above */
+        bnn_crop tc[BNN_DETECT_MAX_CROPS];
+        const int nc = bnn_detect_tile_crops(img.w, img.h, tiles, S, tc, BNN_DETECT_MAX_CROPS);
+        for (int c = 1; c < nc; c++) {
+          bnn_preprocess_packed(m, img.rgb, img.w, img.h, (size_t)img.w * 3, BNN_PIX_RGB, &tc[c],
+                                bnn_net_input(net));
+          bnn_net_run(net);
+          bnn_detection *d = dets + nd;
+          const int k = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &tc[c], threshold, max_iou,
+                                              d, DETS_PER_CROP);
+          for (int j = 0; j < k; j++)
+            if (!bnn_detection_cut_by_tile(&d[j], &tc[c], img.w, img.h)) dets[nd++] = d[j];
+        }
+        nd = bnn_merge_detections(dets, nd, max_iou, DETS_PER_CROP);
+      }
       printf(", \"detections\": [");
       for (int d = 0; d < nd; d++) {
         printf("%s{\"class\": ", d ? ", " : "");

@@ -33,7 +33,7 @@ enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_MODEL = 3, EXIT_OUTPUT 
 typedef struct {
   /* command line */
   gchar *in, *out, *json, *model, *preset, *isa, *detect_model;
-  gint threads, quality, interval, still_frames, max_instances;
+  gint threads, quality, interval, still_frames, max_instances, detect_tiles;
   gdouble min_confidence;
   gboolean no_audio, quiet, progress_lines, detect_faces, flip_test;
 
@@ -88,6 +88,8 @@ usage (FILE *f)
     "  --detect              find persons and faces with the project's detector (element\n"
     "                        bnndetect, model detect) and run the model on each one\n"
     "  --detect-model M      the detector's model (default detect; implies --detect)\n"
+    "  --detect-tiles N      the detector also looks at N x N tiles, for people small in\n"
+    "                        the frame (bnndetect tiles; 1..4, default 1; implies --detect)\n"
     "  --max-instances N     most subjects per frame, 1..16 (default 4)\n"
     "  --detect-faces        find faces with OpenCV's facedetect (gstreamer1.0-opencv) and\n"
     "                        run a face model on each (else it sees the whole frame)\n"
@@ -123,6 +125,7 @@ parse_args (App *app, int argc, char **argv)
   app->still_frames = 25;
   app->min_confidence = 0.2;
   app->max_instances = 4;
+  app->detect_tiles = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -168,6 +171,11 @@ parse_args (App *app, int argc, char **argv)
         app->detect_model = g_strdup ("detect");
     } else if (!strcmp (a, "--detect-model")) {
       NEED_VALUE (); g_free (app->detect_model); app->detect_model = g_strdup (v);
+    } else if (!strcmp (a, "--detect-tiles")) {
+      NEED_VALUE ();
+      if (!parse_int (v, 1, 4, &app->detect_tiles)) goto bad_value;
+      if (!app->detect_model)
+        app->detect_model = g_strdup ("detect");
     } else if (!strcmp (a, "--max-instances")) {
       NEED_VALUE ();
       if (!parse_int (v, 1, 16, &app->max_instances)) goto bad_value;
@@ -532,7 +540,8 @@ build_pipeline (App *app)
     if (!detector)
       return FALSE;
     /* it attaches a GstVideoRegionOfInterestMeta of type "person" or "face" per find */
-    g_object_set (detector, "model", app->detect_model, "threads", app->threads, NULL);
+    g_object_set (detector, "model", app->detect_model, "threads", app->threads,
+                  "tiles", (guint) app->detect_tiles, NULL);
   }
   g_object_set (lm, "model", app->model, "max-instances", (guint) app->max_instances, "threads", app->threads,
                 "inference-interval", (guint) app->interval,

@@ -1,5 +1,5 @@
 /* test_bnndetect.c: GstHarness tests of the bnndetect element: formats, region-of-interest
- * metas (types, coordinates, params), max-detections, classes, thresholds, videoscale,
+ * metas (types, coordinates, params), max-detections, classes, tiles, thresholds, videoscale,
  * inference-interval tracking, bad models; the trained models/detect.bnn when present. */
 #include "test_util.h"
 
@@ -164,6 +164,33 @@ GST_START_TEST (test_max_detections_and_classes)
   fail_unless (n1 > 0 && n1 < all.n, "both classes expected at threshold 0");
   gst_buffer_unref (out);
   gst_harness_teardown (h2);
+}
+
+GST_END_TEST;
+
+/* tiles: the extra crops find more peaks (a random model has peaks everywhere), the merged
+ * regions stay valid (inside the frame, best first, ids), every format's path works. */
+GST_START_TEST (test_tiles)
+{
+  const gint w = 320, h = 240;
+  guint counts[2];
+  for (gint i = 0; i < 2; i++) {
+    GstHarness *hrn = new_harness (DET_MODEL (), i ? "threshold=0 max-detections=256 tiles=3"
+        : "threshold=0 max-detections=256", GST_VIDEO_FORMAT_NV12, w, h);
+    GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_NV12, w, h, 0, 0));
+    Rois rois;
+    check_rois (out, w, h, rand_types, 0.0, &rois);
+    counts[i] = rois.n;
+    guint tiles = 0;
+    GstElement *d = gst_harness_find_element (hrn, "bnndetect");
+    g_object_get (d, "tiles", &tiles, NULL);
+    gst_object_unref (d);
+    fail_unless_equals_int (tiles, i ? 3 : 1);
+    gst_buffer_unref (out);
+    gst_harness_teardown (hrn);
+  }
+  fail_unless (counts[1] > counts[0], "tiles=3 gave %u regions, the whole frame %u",
+      counts[1], counts[0]);
 }
 
 GST_END_TEST;
@@ -435,6 +462,7 @@ bnndetect_suite (void)
   tcase_add_test (tc, test_formats_meta);
   tcase_add_test (tc, test_negotiation_pipeline);
   tcase_add_test (tc, test_max_detections_and_classes);
+  tcase_add_test (tc, test_tiles);
   tcase_add_test (tc, test_threshold_one_and_empty_frame);
   tcase_add_test (tc, test_coordinates_after_videoscale);
   tcase_add_test (tc, test_interval_and_track_ids);

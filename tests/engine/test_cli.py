@@ -88,6 +88,18 @@ with tempfile.TemporaryDirectory() as d:
         check(o["task"] == "detect" and o["points"] == [] and len(o["detections"]) > 0, "detections " + r.stdout)
     r = run(bnnlm, "predict", "--model", det, "--flip", png)
     check(r.returncode == 1 and "flip" in r.stderr, "detector --flip refused: %d %s" % (r.returncode, r.stderr))
+    r2 = run(bnnlm, "predict", "--model", det, "--threshold", "0", "--tiles", "3", png)
+    check(r2.returncode == 0, "detect predict --tiles 3: " + r2.stderr)
+    if r2.returncode == 0:
+        whole = json.loads(run(bnnlm, "predict", "--model", det, "--threshold", "0", png).stdout)
+        tiled = json.loads(r2.stdout)
+        # random weights peak everywhere: the tiles add boxes, and every box stays best first
+        check(len(tiled["detections"]) > len(whole["detections"]),
+              "tiles add detections: %d vs %d" % (len(tiled["detections"]), len(whole["detections"])))
+        scores = [x["score"] for x in tiled["detections"]]
+        check(scores == sorted(scores, reverse=True), "tiled detections best first")
+    r = run(bnnlm, "predict", "--model", det, "--tiles", "5", png)
+    check(r.returncode == 2 and "--tiles" in r.stderr, "--tiles 5 refused: %d %s" % (r.returncode, r.stderr))
 
     # failures: corrupt model, missing model, missing / corrupt image, bad options
     with open(model, "rb") as f:

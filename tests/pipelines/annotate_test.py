@@ -357,6 +357,8 @@ def sc_errors(opts, tmp):
     check("usage" in p.stderr, "no arguments: usage")
     p = annotate(opts, ["--threads", "x", clip, "o.mp4"], expect_rc=1)
     check("--threads" in p.stderr, "a bad option value is named")
+    p = annotate(opts, ["--detect-tiles", "9", clip, "o.mp4"], expect_rc=1)
+    check("--detect-tiles" in p.stderr, "an out-of-range --detect-tiles is named")
     p = annotate(opts, ["--model", opts.model, os.path.join(tmp, "missing.mp4"),
                         os.path.join(tmp, "o.mp4")], expect_rc=2)
     check("no such input file" in p.stderr, "a missing input is reported")
@@ -380,12 +382,13 @@ def sc_errors(opts, tmp):
 
 
 def sc_detector(opts, tmp):
-    # the project's detector (bnndetect) in front; random weights: any number of regions
+    # the project's detector (bnndetect) in front, with tiles; random weights: any number
+    # of regions
     clip = os.path.join(tmp, "in.mp4")
     make_clip(clip, 15, fps=15, size=(320, 240), audio=True)
     out = os.path.join(tmp, "detected.mp4")
     annotate(opts, ["--model", opts.model, "--detect-model", opts.detect_model,
-                    "--max-instances", "8", clip, out])
+                    "--detect-tiles", "2", "--max-instances", "8", clip, out])
     lines, _ = verify_output(out, 15, True, in_path=clip, audio_seconds=1.0)
     check(all(len(ln["instances"]) <= 8 for ln in lines), "at most 8 instances a frame")
 

@@ -175,6 +175,23 @@ float bnn_box_iou(const float a[4], const float b[4]);
 /* The suppression IoU the tools and elements use by default. */
 #define BNN_DETECT_DEFAULT_IOU 0.45f
 
+/* Tiled detection (for subjects small in the frame): crop 0 is the whole frame
+ * (letterboxed, as without tiles), then up to tiles x tiles overlapping square tiles along
+ * the long side (tiles <= 1: the whole frame only; at most BNN_DETECT_MAX_TILES). Returns
+ * the number of crops written to out (at most max_out). */
+#define BNN_DETECT_MAX_TILES 4
+#define BNN_DETECT_MAX_CROPS (1 + BNN_DETECT_MAX_TILES * BNN_DETECT_MAX_TILES)
+int bnn_detect_tile_crops(int img_w, int img_h, int tiles, int size, bnn_crop *out, int max_out);
+/* 1 when a detection from a tile crop reaches one of the tile's edges that lie inside the
+ * frame: it is likely a part of a subject cut by the tile, which another crop sees whole. */
+int bnn_detection_cut_by_tile(const bnn_detection *d, const bnn_crop *tile, int img_w, int img_h);
+/* Detections from several crops -> best first, then same-class suppression: a box is
+ * dropped when it overlaps a better one by IoU > max_iou, or lies more than
+ * BNN_MERGE_MAX_CONTAINED of its area inside it (or holds it so); at most max_det kept, in
+ * place; returns the count. */
+#define BNN_MERGE_MAX_CONTAINED 0.5f
+int bnn_merge_detections(bnn_detection *d, int n, float max_iou, int max_det);
+
 #ifdef __cplusplus
 }
 #endif
