@@ -366,7 +366,7 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
       p->y = p->y == p->y ? cy : 0.0f;
       in->vis[k] = vis;
     }
-    if (in->score >= min_conf)
+    if (in->score >= min_conf || in->kind == REGION_ROI)
       kept++;
   }
 
@@ -388,7 +388,10 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
   guint o = 0;
   for (guint r = 0; r < n; r++) {
     InstResult *in = &w->inst[r];
-    if (in->score < min_conf) {
+    /* An instance of an upstream region stays: the detector found the subject there, and
+     * its low-confidence points are marked not visible. Elsewhere (the whole frame, the
+     * tracker's box) a low mean confidence means nobody is there. */
+    if (in->score < min_conf && in->kind != REGION_ROI) {
       if (in->classmap)
         g_bytes_unref (in->classmap);
       in->classmap = NULL;
@@ -1137,7 +1140,8 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
   g_object_class_install_property (gobject_class, PROP_MIN_CONFIDENCE,
       g_param_spec_float ("min-confidence", "Minimum confidence",
           "Points below this confidence are marked not visible; instances whose "
-          "mean point confidence is below it are dropped", 0.0f, 1.0f,
+          "mean point confidence is below it are dropped, except those of upstream "
+          "regions of interest (a detector found the subject there)", 0.0f, 1.0f,
           DEFAULT_MIN_CONFIDENCE, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_INSTANCES,
       g_param_spec_uint ("max-instances", "Maximum instances",

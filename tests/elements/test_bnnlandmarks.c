@@ -266,6 +266,36 @@ count_warnings (const gchar * src, const gchar * model)
 
 /* a face model without face regions: one warning per run, not one per frame; none for
  * a body model (whole frames are its documented default) */
+/* min-confidence 1 is above every point (a sigmoid < 1): the whole-frame instance is
+ * dropped, a region's instance stays with its box, every point not visible. */
+GST_START_TEST (test_min_confidence_keeps_regions)
+{
+  const gint w = 160, h = 120;
+  GstHarness *hrn = new_harness (FACE_MODEL (), "min-confidence=1", GST_VIDEO_FORMAT_RGB,
+      w, h);
+  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
+  GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_instances, 0);
+  gst_buffer_unref (out);
+
+  GstBuffer *in = test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, GST_SECOND / 30);
+  add_roi (in, "face", 20, 30, 50, 60);
+  out = push_pull (hrn, in);
+  check_meta_sane (out, w, h, 1);
+  meta = gst_buffer_get_landmark_meta (out);
+  const GstLandmarkInstance *inst = &meta->instances[0];
+  fail_unless (inst->score < 1.0f);
+  fail_unless (inst->x == 20 && inst->y == 30 && inst->w == 50 && inst->h == 60,
+      "the instance keeps its region's box (%f %f %f %f)", inst->x, inst->y, inst->w, inst->h);
+  for (guint k = 0; k < inst->n_points; k++)
+    fail_unless (inst->points[k].visibility != GST_LANDMARK_VISIBILITY_VISIBLE,
+        "point %u is visible below min-confidence", k);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_whole_frame_face_warning)
 {
   fail_unless_equals_int (count_warnings ("videotestsrc", FACE_MODEL ()), 1);
@@ -619,6 +649,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_caps_negotiation_pipeline);
   tcase_add_test (tc, test_strides_and_channel_orders);
   tcase_add_test (tc, test_regions_of_interest);
+  tcase_add_test (tc, test_min_confidence_keeps_regions);
   tcase_add_test (tc, test_whole_frame_face_warning);
   tcase_add_test (tc, test_inference_interval);
   tcase_add_test (tc, test_skip_when_busy);
