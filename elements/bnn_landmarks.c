@@ -20,6 +20,8 @@ GST_DEBUG_CATEGORY_STATIC (bnn_landmarks_debug);
 #define MATCH_IOU 0.3f
 #define MAX_CARRY_SECONDS 0.5
 
+/* The best shipped model, and what a webcam mostly sees (docs/elements.md) */
+#define DEFAULT_MODEL "face"
 #define DEFAULT_THREADS 0
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_SKIP_WHEN_BUSY FALSE
@@ -1116,7 +1118,7 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
       g_param_spec_string ("model", "Model",
           "Model file (.bnn path) or shipped model name: body, face, body-lite, "
           "face-lite (body and face fall back to their lite models when no full model "
-          "is installed)", NULL, rw | GST_PARAM_MUTABLE_READY));
+          "is installed)", DEFAULT_MODEL, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_int ("threads", "Threads",
           "Threads running the network (0: one per CPU core)", 0, 64, DEFAULT_THREADS,
@@ -1201,6 +1203,7 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
 static void
 gst_bnn_landmarks_init (GstBnnLandmarks * self)
 {
+  self->model_prop = g_strdup (DEFAULT_MODEL);
   self->threads = DEFAULT_THREADS;
   self->interval = DEFAULT_INTERVAL;
   self->skip_when_busy = DEFAULT_SKIP_WHEN_BUSY;

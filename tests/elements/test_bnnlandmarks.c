@@ -457,9 +457,7 @@ error_for_model (const gchar * model, gboolean flip_test)
   GstElement *f = gst_element_factory_make ("bnnlandmarks", NULL);
   GstElement *sink = gst_element_factory_make ("fakesink", NULL);
   fail_unless (src && f && sink);
-  if (model)
-    g_object_set (f, "model", model, NULL);
-  g_object_set (f, "flip-test", flip_test, NULL);
+  g_object_set (f, "model", model, "flip-test", flip_test, NULL); /* NULL: unset it */
   gst_bin_add_many (GST_BIN (pipeline), src, f, sink, NULL);
   fail_unless (gst_element_link_many (src, f, sink, NULL));
   GstBus *bus = gst_element_get_bus (pipeline);
@@ -488,13 +486,43 @@ check_error (GstMessage * msg, GQuark domain, gint code, const gchar * must_cont
   gst_message_unref (msg);
 }
 
+/* Without a model property the element runs the shipped face model (docs/elements.md). */
+GST_START_TEST (test_default_model)
+{
+  GstElement *e = gst_element_factory_make ("bnnlandmarks", NULL);
+  gchar *model = NULL;
+  g_object_get (e, "model", &model, NULL);
+  fail_unless_equals_string (model, "face");
+  g_free (model);
+  gst_object_unref (e);
+
+  const gchar *dir = g_getenv ("BNNLM_MODELS_DIR");
+  gchar *face = g_build_filename (dir ? dir : "models", "face-lite.bnn", NULL);
+  const gboolean shipped = g_file_test (face, G_FILE_TEST_IS_REGULAR);
+  g_free (face);
+  if (!shipped) {
+    g_print ("no shipped face-lite.bnn: the default model's run is not tested\n");
+    return;
+  }
+  GstHarness *hrn = gst_harness_new_parse ("bnnlandmarks threads=1 min-confidence=0");
+  gst_harness_set_src_caps_str (hrn, "video/x-raw,format=RGB,width=96,height=64,"
+      "framerate=30/1");
+  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, 96, 64, 0, 0));
+  GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (out);
+  fail_unless (meta != NULL && meta->n_instances == 1);
+  fail_unless_equals_int (meta->instances[0].n_points, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_model_errors)
 {
   /* missing file */
   check_error (error_for_model ("/nonexistent/dir/nomodel.bnn", FALSE), GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_NOT_FOUND, "/nonexistent/dir/nomodel.bnn");
 
-  /* no model at all */
+  /* no model at all (the default, "face", unset) */
   check_error (error_for_model (NULL, FALSE), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
       "model");
 
@@ -656,6 +684,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_qos_skips_inference_not_frames);
   tcase_add_test (tc, test_class_map);
   tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_default_model);
   tcase_add_test (tc, test_model_errors);
   tcase_add_test (tc, test_flip_test);
   tcase_add_test (tc, test_state_changes);
