@@ -253,7 +253,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     const int m = bnn_decode_detections (&o[0], &o[1], &o[2], self->info->output_stride,
         &crops[c], tmin, max_iou, d, MAX_DET_LIMIT);
     for (int i = 0; i < m; i++)
-      if (c == 0 || !bnn_detection_cut_by_tile (&d[i], &crops[c], W, H))
+      if (c == 0 || !bnn_tile_drops_detection (&d[i], &crops[c], W, H))
         self->dets[n++] = d[i];
   }
   if (n_crops > 1)

@@ -180,7 +180,7 @@ class EngineDetector:
             C.c_int, C.POINTER(Crop), C.c_float, C.c_float, C.POINTER(Det), C.c_int]
         L.bnn_detect_tile_crops.argtypes = [C.c_int, C.c_int, C.c_int, C.c_int,
                                             C.POINTER(Crop), C.c_int]
-        L.bnn_detection_cut_by_tile.argtypes = [C.POINTER(Det), C.POINTER(Crop), C.c_int,
+        L.bnn_tile_drops_detection.argtypes = [C.POINTER(Det), C.POINTER(Crop), C.c_int,
                                                 C.c_int]
         L.bnn_merge_detections.argtypes = [C.POINTER(Det), C.c_int, C.c_float, C.c_int]
         self.L = L
@@ -222,7 +222,7 @@ class EngineDetector:
                                         self.info.output_stride, C.byref(crop), self.threshold,
                                         self.max_iou, self.dets, self.max_det)
             kept += [Det.from_buffer_copy(self.dets[i]) for i in range(n)
-                     if c == 0 or not L.bnn_detection_cut_by_tile(C.byref(self.dets[i]),
+                     if c == 0 or not L.bnn_tile_drops_detection(C.byref(self.dets[i]),
                                                                   C.byref(crop), w, h)]
         n = len(kept)
         if n_crops > 1:

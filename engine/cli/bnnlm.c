@@ -241,7 +241,7 @@ static int cmd_predict(int argc, char **argv) {
           const int k = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &tc[c], threshold, max_iou,
                                               d, DETS_PER_CROP);
           for (int j = 0; j < k; j++)
-            if (!bnn_detection_cut_by_tile(&d[j], &tc[c], img.w, img.h)) dets[nd++] = d[j];
+            if (!bnn_tile_drops_detection(&d[j], &tc[c], img.w, img.h)) dets[nd++] = d[j];
         }
         nd = bnn_merge_detections(dets, nd, max_iou, DETS_PER_CROP);
       }

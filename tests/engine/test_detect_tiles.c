@@ -1,6 +1,6 @@
 /* test_detect_tiles.c: tiled detection: the tile geometry (whole frame first, tiles that
- * overlap and cover the frame, the long-side rule, clamping), which tile detections count as
- * cut by a tile edge, and the merge of detections from several crops (order, same-class IoU
+ * overlap and cover the frame, the long-side rule, clamping), which tile detections are left
+ * to other crops (cut by an inner tile edge, or larger than half the tile), and the merge of detections from several crops (order, same-class IoU
  * and containment suppression, the cap). */
 #include <math.h>
 
@@ -66,16 +66,21 @@ static void test_cut(void) {
   const bnn_detection at_bottom = {0, 0.9f, 200, 420, 40, 70}; /* ends at 490 */
   const bnn_detection at_left = {0, 0.9f, 0, 200, 40, 80};     /* the frame's own border */
   const bnn_detection at_top = {0, 0.9f, 100, 0, 40, 80};
-  CHECK(!bnn_detection_cut_by_tile(&mid, tl, 768, 576), "a box inside the tile is whole");
-  CHECK(bnn_detection_cut_by_tile(&at_right, tl, 768, 576), "a box at an inner right edge is cut");
-  CHECK(bnn_detection_cut_by_tile(&at_bottom, tl, 768, 576), "a box past an inner bottom edge is cut");
-  CHECK(!bnn_detection_cut_by_tile(&at_left, tl, 768, 576), "the frame's left border does not cut");
-  CHECK(!bnn_detection_cut_by_tile(&at_top, tl, 768, 576), "the frame's top border does not cut");
+  CHECK(!bnn_tile_drops_detection(&mid, tl, 768, 576), "a box inside the tile is whole");
+  CHECK(bnn_tile_drops_detection(&at_right, tl, 768, 576), "a box at an inner right edge is cut");
+  CHECK(bnn_tile_drops_detection(&at_bottom, tl, 768, 576), "a box past an inner bottom edge is cut");
+  CHECK(!bnn_tile_drops_detection(&at_left, tl, 768, 576), "the frame's left border does not cut");
+  CHECK(!bnn_tile_drops_detection(&at_top, tl, 768, 576), "the frame's top border does not cut");
+  /* larger than half the tile (240 px), though whole inside it: the whole frame's job */
+  const bnn_detection big = {0, 0.9f, 100, 100, 250, 100};
+  const bnn_detection just = {0, 0.9f, 100, 100, 200, 239};
+  CHECK(bnn_tile_drops_detection(&big, tl, 768, 576), "a box over half the tile is dropped");
+  CHECK(!bnn_tile_drops_detection(&just, tl, 768, 576), "a box just under half the tile stays");
   const bnn_crop *br = &c[4]; /* x 288..768, y 96..576: its left and top edges lie inside */
   const bnn_detection br_left = {0, 0.9f, 290, 300, 40, 80};
   const bnn_detection br_corner = {0, 0.9f, 700, 500, 68, 76};
-  CHECK(bnn_detection_cut_by_tile(&br_left, br, 768, 576), "the bottom-right tile's left edge cuts");
-  CHECK(!bnn_detection_cut_by_tile(&br_corner, br, 768, 576), "its frame corner does not");
+  CHECK(bnn_tile_drops_detection(&br_left, br, 768, 576), "the bottom-right tile's left edge cuts");
+  CHECK(!bnn_tile_drops_detection(&br_corner, br, 768, 576), "its frame corner does not");
 }
 
 static void test_merge(void) {

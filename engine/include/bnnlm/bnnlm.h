@@ -182,9 +182,12 @@ float bnn_box_iou(const float a[4], const float b[4]);
 #define BNN_DETECT_MAX_TILES 4
 #define BNN_DETECT_MAX_CROPS (1 + BNN_DETECT_MAX_TILES * BNN_DETECT_MAX_TILES)
 int bnn_detect_tile_crops(int img_w, int img_h, int tiles, int size, bnn_crop *out, int max_out);
-/* 1 when a detection from a tile crop reaches one of the tile's edges that lie inside the
- * frame: it is likely a part of a subject cut by the tile, which another crop sees whole. */
-int bnn_detection_cut_by_tile(const bnn_detection *d, const bnn_crop *tile, int img_w, int img_h);
+/* 1 when a detection from a tile crop is left to the other crops: it reaches one of the
+ * tile's edges that lie inside the frame (likely a part of a subject cut by the tile, which
+ * another crop sees whole), or its longer side exceeds BNN_TILE_MAX_BOX of the tile (the
+ * whole frame sees such a subject at a scale the net knows better). */
+#define BNN_TILE_MAX_BOX 0.5f
+int bnn_tile_drops_detection(const bnn_detection *d, const bnn_crop *tile, int img_w, int img_h);
 /* Detections from several crops -> best first, then same-class suppression: a box is
  * dropped when it overlaps a better one by IoU > max_iou, or lies more than
  * BNN_MERGE_MAX_CONTAINED of its area inside it (or holds it so); at most max_det kept, in
