@@ -50,6 +50,7 @@ typedef struct {
   /* command line */
   gchar *source;
   gchar *model;
+  gchar *detector; /* a model name or path, or "none" */
   gint threads;
   gchar *address;
   gint rtsp_port;
@@ -423,8 +424,17 @@ static gchar *source_description(const Server *srv) {
   }
 }
 
+static gboolean has_detector(const Server *srv) {
+  return g_strcmp0(srv->detector, "none") != 0;
+}
+
 static gchar *pipeline_description(const Server *srv) {
   gchar *src = source_description(srv);
+  /* the detector finds every person and face; bnnlandmarks runs once per region of its kind */
+  gchar *det = has_detector(srv)
+                   ? g_strdup_printf("! bnndetect name=detector threads=%d inference-interval=%d ",
+                                     srv->threads, srv->inference_interval)
+                   : g_strdup("");
   gchar *d = g_strdup_printf(
       /* videoconvert first: it only links to decodebin's video pad, never to an audio one */
       "%s ! videoconvert name=srcconv ! queue max-size-buffers=4 ! videoscale "
@@ -434,13 +444,15 @@ static gchar *pipeline_description(const Server *srv) {
       "! video/x-raw,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1 "
       "! identity name=framewatch "
       "! queue name=analysisq max-size-buffers=2 max-size-bytes=0 max-size-time=0 "
-      "! bnnlandmarks name=analysis threads=%d inference-interval=%d skip-when-busy=true "
+      "%s! bnnlandmarks name=analysis threads=%d inference-interval=%d skip-when-busy=true "
+      "max-instances=8 "
       "! landmarkoverlay name=overlay ! landmarkexport name=export post-messages=true "
       "! videoconvert ! video/x-raw,format=I420 "
       /* sync paces files in real time; late frames (live sources) are passed, never dropped */
       "! intervideosink name=out channel=%s sync=true max-lateness=-1 qos=false",
-      src, srv->width, srv->height, srv->fps, srv->threads, srv->inference_interval,
+      src, srv->width, srv->height, srv->fps, det, srv->threads, srv->inference_interval,
       srv->channel);
+  g_free(det);
   g_free(src);
   return d;
 }
@@ -493,6 +505,8 @@ static gboolean pipeline_create(Server *srv, GError **error) {
   gst_object_set_name(GST_OBJECT(p), "capture");
   /* Paths go in as properties, not through the parser's quoting. */
   set_string_property(p, "analysis", "model", srv->model);
+  if (has_detector(srv))
+    set_string_property(p, "detector", "model", srv->detector);
   if (srv->kind == SOURCE_V4L2)
     set_string_property(p, "src", "device", srv->source_arg);
   else if (srv->kind == SOURCE_FILE)
@@ -602,13 +616,18 @@ static void handle_error(Server *srv, GstMessage *msg) {
 
   GstObject *from = GST_MESSAGE_SRC(msg);
   gboolean in_analysis = element_is_in(from, "analysis");
-  gboolean downstream = in_analysis || element_is_in(from, "overlay") ||
+  gboolean in_detector = element_is_in(from, "detector");
+  gboolean downstream = in_analysis || in_detector || element_is_in(from, "overlay") ||
                         element_is_in(from, "export") || element_is_in(from, "out");
 
   if (in_analysis && err->domain == GST_RESOURCE_ERROR) {
     /* bnnlandmarks loads the model when it starts; its resource errors mean a bad model. */
     fatal(srv, EXIT_MODEL, "model '%s' could not be loaded: %s%s%s", srv->model, err->message,
           dbg ? "\n  detail: " : "", dbg ? dbg : "");
+  } else if (in_detector && err->domain == GST_RESOURCE_ERROR) {
+    fatal(srv, EXIT_MODEL, "detector model '%s' could not be loaded: %s%s%s (--detector none "
+          "runs without one)", srv->detector, err->message, dbg ? "\n  detail: " : "",
+          dbg ? dbg : "");
   } else if (!srv->ever_had_frame && downstream) {
     fatal(srv, EXIT_OTHER, "the analysis pipeline failed: %s (from %s)%s%s", err->message, who,
           dbg ? "\n  detail: " : "", dbg ? dbg : "");
@@ -771,6 +790,12 @@ static int precheck(Server *srv) {
     fprintf(stderr, "%s: error: model file '%s': %s\n", PROG, srv->model, g_strerror(errno));
     return EXIT_MODEL;
   }
+  if (has_detector(srv) && (strchr(srv->detector, '/') || g_str_has_suffix(srv->detector, ".bnn")) &&
+      access(srv->detector, R_OK) != 0) {
+    fprintf(stderr, "%s: error: detector model file '%s': %s\n", PROG, srv->detector,
+            g_strerror(errno));
+    return EXIT_MODEL;
+  }
   return EXIT_OK;
 }
 
@@ -839,6 +864,7 @@ static void server_clear(Server *srv) {
   g_free(srv->channel);
   g_free(srv->source);
   g_free(srv->model);
+  g_free(srv->detector);
   g_free(srv->address);
   g_free(srv->mount);
 }
@@ -867,6 +893,10 @@ int main(int argc, char **argv) {
        "(default v4l2:/dev/video0)", "SRC"},
       {"model", 'm', 0, G_OPTION_ARG_STRING, &srv->model,
        "Landmark model: a shipped name or a .bnn path (default body)", "NAME|PATH"},
+      {"detector", 'd', 0, G_OPTION_ARG_STRING, &srv->detector,
+       "Person and face detector in front of the landmark model, so every person or face "
+       "gets its landmarks: a shipped name or a .bnn path, or none (default detect)",
+       "NAME|PATH|none"},
       {"threads", 't', 0, G_OPTION_ARG_INT, &srv->threads,
        "Inference threads (default 2; 0: one per CPU core)", "N"},
       {"address", 'a', 0, G_OPTION_ARG_STRING, &srv->address,
@@ -908,6 +938,8 @@ int main(int argc, char **argv) {
     srv->source = g_strdup("v4l2:/dev/video0");
   if (!srv->model)
     srv->model = g_strdup("body");
+  if (!srv->detector)
+    srv->detector = g_strdup("detect");
   if (!srv->address)
     srv->address = g_strdup("0.0.0.0");
   if (!srv->mount)

@@ -499,6 +499,14 @@ def scenario_bad_model(opts, tmp):
     missing = os.path.join(tmp, "no-such-model.bnn")
     run_expect_fail(opts, tmp, base_args(missing), 3, missing, "a missing model file")
 
+    # the detector's model: missing, and not a detector (a landmark model)
+    missing = os.path.join(tmp, "no-such-detector.bnn")
+    run_expect_fail(opts, tmp, base_args(make_model(opts.genmodel, tmp)) + ["--detector", missing],
+                    3, missing, "a missing detector model file")
+    landmark = make_model(opts.genmodel, tmp)
+    run_expect_fail(opts, tmp, base_args(landmark) + ["--detector", landmark], 3,
+                    "detector model", "a landmark model given as the detector")
+
 
 def scenario_bad_arguments(opts, tmp):
     model = make_model(opts.genmodel, tmp)
