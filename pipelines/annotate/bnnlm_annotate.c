@@ -11,6 +11,8 @@
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
 
+#include "bnnlm/bnnlm.h"
+
 /* The pipeline (offline: no sink syncs to the clock, nothing drops or skips a frame):
  *
  *   uridecodebin --video--> queue ! videoconvert [! imagefreeze ! 25 fps, for a still image]
@@ -35,7 +37,7 @@ typedef struct {
   gchar *in, *out, *json, *model, *preset, *isa, *detect_model;
   gint threads, quality, interval, still_frames, max_instances, detect_tiles;
   gdouble min_confidence;
-  gboolean no_audio, quiet, progress_lines, detect_faces, flip_test;
+  gboolean no_audio, quiet, progress_lines, detect_faces, flip_test, no_detect;
 
   /* probe results */
   gchar *uri;
@@ -86,7 +88,10 @@ usage (FILE *f)
     "  --speed PRESET        x264 speed preset: ultrafast .. veryslow (default veryfast)\n"
     "  --still-frames N      frames made from a still image, at 25 fps (default 25)\n"
     "  --detect              find persons and faces with the project's detector (element\n"
-    "                        bnndetect, model detect) and run the model on each one\n"
+    "                        bnndetect, model detect) and run the model on each one; the\n"
+    "                        default when models/detect.bnn is installed\n"
+    "  --no-detect           no detector: the model sees the whole frame (one subject,\n"
+    "                        followed by its tracker)\n"
     "  --detect-model M      the detector's model (default detect; implies --detect)\n"
     "  --detect-tiles N      the detector also looks at N x N tiles, for people small in\n"
     "                        the frame (bnndetect tiles; 1..4, default 1; implies --detect)\n"
@@ -181,6 +186,8 @@ parse_args (App *app, int argc, char **argv)
       if (!parse_int (v, 1, 16, &app->max_instances)) goto bad_value;
     } else if (!strcmp (a, "--detect-faces")) {
       app->detect_faces = TRUE;
+    } else if (!strcmp (a, "--no-detect")) {
+      app->no_detect = TRUE;
     } else if (!strcmp (a, "--flip-test")) {
       app->flip_test = TRUE;
     } else if (!strcmp (a, "--no-audio")) {
@@ -208,10 +215,17 @@ parse_args (App *app, int argc, char **argv)
     usage (stderr);
     return -1;
   }
-  if (app->detect_model && app->detect_faces) {
-    fprintf (stderr, PROG ": --detect and --detect-faces exclude each other\n");
+  if ((app->detect_model != NULL) + app->detect_faces + app->no_detect > 1) {
+    fprintf (stderr, PROG ": --detect/--detect-model/--detect-tiles, --detect-faces and "
+        "--no-detect exclude each other\n");
     return -1;
   }
+  /* By default the shipped detector finds every person and face, when it is installed:
+   * the landmark models alone see the whole frame, where one subject is small. */
+  char found[4096];
+  if (!app->detect_model && !app->detect_faces && !app->no_detect
+      && bnn_model_resolve ("detect", found, sizeof found) == 0)
+    app->detect_model = g_strdup (found);
   app->in = g_strdup (positional[0]);
   app->out = g_strdup (positional[1]);
   if (!app->json) {
@@ -867,10 +881,13 @@ main (int argc, char **argv)
   if (!app.quiet) {
     char tdur[32];
     format_time (tdur, sizeof tdur, app.duration);
-    fprintf (stderr, PROG ": %s (%s%s, %s) -> %s + %s, model %s\n", app.in,
+    fprintf (stderr, PROG ": %s (%s%s, %s) -> %s + %s, model %s, %s%s\n", app.in,
              app.is_image ? "still image" : "video",
              app.has_audio ? " + audio" : (app.n_audio ? ", audio dropped" : ", no audio"),
-             tdur, app.out, app.json, app.model);
+             tdur, app.out, app.json, app.model,
+             app.detect_model ? "detector " : app.detect_faces ? "faces by facedetect"
+                                                               : "no detector (whole frame)",
+             app.detect_model ? app.detect_model : "");
   }
   app.t_start = g_get_monotonic_time ();
   guint tick = app.quiet ? 0 : g_timeout_add (500, on_tick, &app);

@@ -357,6 +357,8 @@ def sc_errors(opts, tmp):
     check("usage" in p.stderr, "no arguments: usage")
     p = annotate(opts, ["--threads", "x", clip, "o.mp4"], expect_rc=1)
     check("--threads" in p.stderr, "a bad option value is named")
+    p = annotate(opts, ["--no-detect", "--detect-faces", clip, "o.mp4"], expect_rc=1)
+    check("exclude each other" in p.stderr, "--no-detect with --detect-faces is refused")
     p = annotate(opts, ["--detect-tiles", "9", clip, "o.mp4"], expect_rc=1)
     check("--detect-tiles" in p.stderr, "an out-of-range --detect-tiles is named")
     p = annotate(opts, ["--model", opts.model, os.path.join(tmp, "missing.mp4"),
@@ -399,18 +401,22 @@ def sc_detect_faces(opts, tmp):
         print("SKIP: needs python3-skimage's astronaut.png and gstreamer1.0-opencv")
         sys.exit(SKIP)
     boxes = {}
-    for flag in ([], ["--detect-faces"]):
-        out = os.path.join(tmp, "astronaut%s.mp4" % ("-faces" if flag else ""))
+    runs = {"facedetect": ["--detect-faces"], "none": ["--no-detect"], "default": []}
+    for name, flag in runs.items():
+        out = os.path.join(tmp, "astronaut-%s.mp4" % name)
         annotate(opts, ["--model", opts.model, "--min-confidence", "0", "--still-frames", "2"]
                  + flag + [photo, out])
         lines, _ = verify_output(out, 2, False)
-        boxes[bool(flag)] = lines[0]["instances"][0]["bbox"]
-    x, y, w, h = boxes[True]
+        boxes[name] = lines[0]["instances"][0]["bbox"]
     # the astronaut's face: about x 175..272, y 64..161 in the 512 x 512 photo
-    check(w < 200 and h < 200 and x < 223 < x + w and y < 112 < y + h,
-          "with --detect-faces the instance is around the face (%s)" % boxes[True])
-    check(boxes[False][2] > 300, "without it the network sees the whole photo (%s)"
-          % boxes[False])
+    for name in ("facedetect", "default"):
+        x, y, w, h = boxes[name]
+        check(w < 200 and h < 200 and x < 223 < x + w and y < 112 < y + h,
+              "with %s the instance is around the face (%s)"
+              % ("--detect-faces" if name == "facedetect" else "the default (the shipped "
+                 "detector)", boxes[name]))
+    check(boxes["none"][2] > 300, "with --no-detect the network sees the whole photo (%s)"
+          % boxes["none"])
 
 
 SCENARIOS = {
