@@ -26,9 +26,9 @@ if [ -f "$models/body-lite.bnn" ]; then
   detect=""
   if [ -f "$models/detect.bnn" ]; then
     # several people: the detector finds each (also in 2 x 2 tiles: vtest's walkers are
-    # small in its wide view), the body model runs on each; recorded video, so the flip
-    # test is worth its time, and body-lite's low point confidences need a lower bar
-    detect="--detect-model $models/detect.bnn --detect-tiles 2 --max-instances 8 --flip-test --min-confidence 0.1"
+    # small in its wide view), the body model runs on each (with the flip test, the tool's
+    # default for recorded video); body-lite's low point confidences need a lower bar
+    detect="--detect-model $models/detect.bnn --detect-tiles 2 --max-instances 8 --min-confidence 0.1"
     echo "main-job: body landmarks on $video (detect + body-lite)"
   else
     echo "main-job: body landmarks on $video (body-lite on the whole frame: no detector" \

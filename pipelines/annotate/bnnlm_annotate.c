@@ -38,6 +38,7 @@ typedef struct {
   gint threads, quality, interval, still_frames, max_instances, detect_tiles;
   gdouble min_confidence;
   gboolean no_audio, quiet, progress_lines, detect_faces, flip_test, no_detect;
+  gint flip_arg; /* -1 --no-flip-test, 1 --flip-test, 0 the default (on with a flip table) */
 
   /* probe results */
   gchar *uri;
@@ -83,7 +84,9 @@ usage (FILE *f)
     "  --inference-interval N  run the network on every Nth frame (default 1)\n"
     "  --min-confidence C    points below C are not drawn (default 0.2)\n"
     "  --flip-test           run each crop as it is and mirrored and average: more accurate\n"
-    "                        points (face-lite val NME 7.25 -> 6.56 %%), twice the network time\n"
+    "                        points (face-lite val NME 7.25 -> 6.56 %%), twice the network time;\n"
+    "                        the default when the model has a flip table (an offline tool)\n"
+    "  --no-flip-test        one network run per crop\n"
     "  --quality Q           x264 constant quality, 0 best .. 51 worst (default 23)\n"
     "  --speed PRESET        x264 speed preset: ultrafast .. veryslow (default veryfast)\n"
     "  --still-frames N      frames made from a still image, at 25 fps (default 25)\n"
@@ -189,7 +192,9 @@ parse_args (App *app, int argc, char **argv)
     } else if (!strcmp (a, "--no-detect")) {
       app->no_detect = TRUE;
     } else if (!strcmp (a, "--flip-test")) {
-      app->flip_test = TRUE;
+      app->flip_arg = 1;
+    } else if (!strcmp (a, "--no-flip-test")) {
+      app->flip_arg = -1;
     } else if (!strcmp (a, "--no-audio")) {
       app->no_audio = TRUE;
     } else if (!strcmp (a, "--quiet")) {
@@ -219,6 +224,17 @@ parse_args (App *app, int argc, char **argv)
     fprintf (stderr, PROG ": --detect/--detect-model/--detect-tiles, --detect-faces and "
         "--no-detect exclude each other\n");
     return -1;
+  }
+  /* The flip test by default when the model can do it: offline, the network's time is
+   * small next to decoding and encoding, and the points are better. */
+  if (app->flip_arg == 0) {
+    char mpath[4096], err[256];
+    bnn_model *m = bnn_model_resolve (app->model, mpath, sizeof mpath) == 0
+        ? bnn_model_load_file (mpath, err, sizeof err) : NULL;
+    app->flip_test = m && bnn_model_get_info (m)->flip != NULL;
+    bnn_model_free (m); /* a bad model is the element's to report */
+  } else {
+    app->flip_test = app->flip_arg > 0;
   }
   /* By default the shipped detector finds every person and face, when it is installed:
    * the landmark models alone see the whole frame, where one subject is small. */
@@ -881,10 +897,10 @@ main (int argc, char **argv)
   if (!app.quiet) {
     char tdur[32];
     format_time (tdur, sizeof tdur, app.duration);
-    fprintf (stderr, PROG ": %s (%s%s, %s) -> %s + %s, model %s, %s%s\n", app.in,
+    fprintf (stderr, PROG ": %s (%s%s, %s) -> %s + %s, model %s%s, %s%s\n", app.in,
              app.is_image ? "still image" : "video",
              app.has_audio ? " + audio" : (app.n_audio ? ", audio dropped" : ", no audio"),
-             tdur, app.out, app.json, app.model,
+             tdur, app.out, app.json, app.model, app.flip_test ? " (flip test)" : "",
              app.detect_model ? "detector " : app.detect_faces ? "faces by facedetect"
                                                                : "no detector (whole frame)",
              app.detect_model ? app.detect_model : "");

@@ -311,9 +311,14 @@ def sc_still_image(opts, tmp):
     png = os.path.join(tmp, "still.png")
     make_png(png)
     out = os.path.join(tmp, "still.mp4")
-    annotate(opts, ["--model", opts.model, "--still-frames", "12", png, out])
+    p = annotate(opts, ["--model", opts.model, "--still-frames", "12", png, out])
     _, d = verify_output(out, 12, False)
     check(d["size"] == (200, 150), "the clip keeps the image size (%s)" % (d["size"],))
+    # the test model has a flip table (bnnlm-genmodel's default): the flip test is on by
+    # default, and --no-flip-test turns it off
+    check("(flip test)" in p.stderr, "the flip test is on by default for a model with a table")
+    p = annotate(opts, ["--model", opts.model, "--still-frames", "2", "--no-flip-test", png, out])
+    check("(flip test)" not in p.stderr, "--no-flip-test turns it off")
 
 
 def sc_interrupt(opts, tmp):
