@@ -23,6 +23,7 @@ int bnn_detect_tile_crops(int img_w, int img_h, int tiles, int size, bnn_crop *o
   const int longest = img_w > img_h ? img_w : img_h;
   /* each tile a quarter longer than its share of the long side: neighbours overlap */
   const float side = 1.25f * (float)longest / (float)tiles;
+  if (side < BNN_DETECT_MIN_TILE) return n; /* nothing in so small a tile that the frame misses */
   const int nx = (float)img_w > side ? tiles : 1, ny = (float)img_h > side ? tiles : 1;
   for (int j = 0; j < ny; j++)
     for (int i = 0; i < nx && n < max_out; i++) {

@@ -191,6 +191,19 @@ GST_START_TEST (test_tiles)
   }
   fail_unless (counts[1] > counts[0], "tiles=3 gave %u regions, the whole frame %u",
       counts[1], counts[0]);
+
+  /* odd, tiny and very wide frames with the most tiles: valid regions, no crash */
+  static const gint sizes[][2] = { {33, 17}, {1, 1}, {2000, 3}, {7, 900} };
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    GstHarness *hrn = new_harness (DET_MODEL (), "threshold=0 max-detections=256 tiles=4",
+        GST_VIDEO_FORMAT_RGB, sizes[i][0], sizes[i][1]);
+    GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, sizes[i][0],
+            sizes[i][1], 0, 0));
+    Rois rois;
+    check_rois (out, sizes[i][0], sizes[i][1], rand_types, 0.0, &rois);
+    gst_buffer_unref (out);
+    gst_harness_teardown (hrn);
+  }
 }
 
 GST_END_TEST;
