@@ -54,7 +54,7 @@ static void test_geometry(void) {
   CHECK(n == BNN_DETECT_MAX_CROPS, "tiles 99 -> %d crops", n);
   CHECK(bnn_detect_tile_crops(768, 576, 3, 256, c, 4) == 4, "max_out caps the count");
   CHECK(bnn_detect_tile_crops(0, 576, 2, 256, c, BNN_DETECT_MAX_CROPS) == 0, "an empty frame has no crops");
-  CHECK(bnn_detect_tile_crops(40, 30, 4, 256, c, BNN_DETECT_MAX_CROPS) == 1, "a 40x30 frame: no 12 px tiles");
+  CHECK(bnn_detect_tile_crops(40, 30, 4, 256, c, BNN_DETECT_MAX_CROPS) == 1, "a 40x30 frame: no 12.5 px tiles");
   n = bnn_detect_tile_crops(4000, 2, 3, 256, c, BNN_DETECT_MAX_CROPS);
   CHECK(n == 4 && near(c[1].y0, 1.0f - 0.5f * c[1].side), "4000x2: one centred row of 3 (%d)", n);
   CHECK(bnn_detect_tile_crops(768, 576, 2, 256, c, 0) == 0, "no room: no crops");

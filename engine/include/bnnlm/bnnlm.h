@@ -181,7 +181,7 @@ float bnn_box_iou(const float a[4], const float b[4]);
  * under BNN_DETECT_MIN_TILE pixels). Returns
  * the number of crops written to out (at most max_out). */
 #define BNN_DETECT_MAX_TILES 4
-#define BNN_DETECT_MIN_TILE 32.0f /* px: smaller tiles are not made (tiny frames) */
+#define BNN_DETECT_MIN_TILE 16.0f /* px: smaller tiles are not made (tiny frames) */
 #define BNN_DETECT_MAX_CROPS (1 + BNN_DETECT_MAX_TILES * BNN_DETECT_MAX_TILES)
 int bnn_detect_tile_crops(int img_w, int img_h, int tiles, int size, bnn_crop *out, int max_out);
 /* 1 when a detection from a tile crop is left to the other crops: it reaches one of the
