@@ -949,5 +949,7 @@ main (int argc, char **argv)
   g_main_loop_unref (app.loop);
   rc = app.exit_code;
   app_clear (&app);
+  /* joins GStreamer's pooled threads, so few threads are left at exit (leak checkers) */
+  gst_deinit ();
   return rc;
 }
