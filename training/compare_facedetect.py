@@ -115,6 +115,7 @@ def main(argv=None):
                     help="frame scales to test (1: the stored 320 px images)")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--json", help="write the results here too")
+    ap.add_argument("--tiles", type=int, default=1, help="bnndetect's tiles (1: whole frame)")
     args = ap.parse_args(argv)
     Gst.init(None)
     ds = DetSet("val", args.data_root)
@@ -127,7 +128,7 @@ def main(argv=None):
         pass
 
     results = []
-    det = EngineDetector(args.model, threads=1)
+    det = EngineDetector(args.model, threads=1, tiles=args.tiles)
     for k in args.scale:
         imgs = scaled(ds, idxs, k)
         sub = Sub()
@@ -138,7 +139,8 @@ def main(argv=None):
 
         ours, haar = [], []
         ms_ours, ms_haar = [], []
-        p_ours = Pipe(f"bnndetect model=\"{args.model}\" threads=1 classes=face")
+        p_ours = Pipe(f"bnndetect model=\"{args.model}\" threads=1 classes=face "
+                      f"tiles={args.tiles}")
         p_haar = Pipe("facedetect display=false")
         for im in imgs:
             res, _ = det(im)
@@ -157,7 +159,8 @@ def main(argv=None):
         a_ours, n = average_precision(ours, sub, face)
         a_haar, _ = average_precision(haar, sub, face)
         h, w = imgs[0].shape[:2]
-        row = dict(scale=k, long_side=int(round(320 * k)), faces=n, images=len(imgs),
+        row = dict(scale=k, long_side=int(round(320 * k)), tiles=args.tiles, faces=n,
+                   images=len(imgs),
                    ap_bnndetect=round(a_ours, 4), ap_facedetect=round(a_haar, 4),
                    ms_bnndetect=round(float(np.median(ms_ours)), 2),
                    ms_facedetect=round(float(np.median(ms_haar)), 2),
