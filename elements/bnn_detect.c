@@ -252,9 +252,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     bnn_detection *d = self->dets + n;
     const int m = bnn_decode_detections (&o[0], &o[1], &o[2], self->info->output_stride,
         &crops[c], tmin, max_iou, d, MAX_DET_LIMIT);
-    for (int i = 0; i < m; i++)
-      if (c == 0 || !bnn_tile_drops_detection (&d[i], &crops[c], W, H))
-        self->dets[n++] = d[i];
+    n += c == 0 ? m : bnn_tile_keep_detections (d, m, &crops[c], W, H);
   }
   if (n_crops > 1)
     n = bnn_merge_detections (self->dets, n, max_iou, MAX_DET_LIMIT * BNN_DETECT_MAX_CROPS);

@@ -48,6 +48,13 @@ int bnn_tile_drops_detection(const bnn_detection *d, const bnn_crop *tile, int i
          (tile->y0 > 0.5f && d->y < tile->y0 + m) || (y1 < img_h - 0.5f && d->y + d->h > y1 - m);
 }
 
+int bnn_tile_keep_detections(bnn_detection *d, int n, const bnn_crop *tile, int img_w, int img_h) {
+  int kept = 0;
+  for (int i = 0; i < n; i++)
+    if (!bnn_tile_drops_detection(&d[i], tile, img_w, img_h)) d[kept++] = d[i];
+  return kept;
+}
+
 /* Intersection over the smaller box's area: a box from one crop half inside a box of the
  * same class from another crop is the same subject seen at another scale (the whole-frame
  * pass tends to give a small box around the upper body, a tile the whole person). */

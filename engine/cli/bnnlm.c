@@ -237,11 +237,9 @@ static int cmd_predict(int argc, char **argv) {
           bnn_preprocess_packed(m, img.rgb, img.w, img.h, (size_t)img.w * 3, BNN_PIX_RGB, &tc[c],
                                 bnn_net_input(net));
           bnn_net_run(net);
-          bnn_detection *d = dets + nd;
           const int k = bnn_decode_detections(&oc, &oz, &oo, info->output_stride, &tc[c], threshold, max_iou,
-                                              d, DETS_PER_CROP);
-          for (int j = 0; j < k; j++)
-            if (!bnn_tile_drops_detection(&d[j], &tc[c], img.w, img.h)) dets[nd++] = d[j];
+                                              dets + nd, DETS_PER_CROP);
+          nd += bnn_tile_keep_detections(dets + nd, k, &tc[c], img.w, img.h);
         }
         nd = bnn_merge_detections(dets, nd, max_iou, DETS_PER_CROP);
       }

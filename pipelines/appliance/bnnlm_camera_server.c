@@ -752,6 +752,15 @@ static gboolean parse_source(Server *srv) {
   return TRUE;
 }
 
+/* A model given as a path (not a shipped name) must at least exist; says so if not. */
+static gboolean model_file_readable(const char *what, const char *model) {
+  if ((strchr(model, '/') || g_str_has_suffix(model, ".bnn")) && access(model, R_OK) != 0) {
+    fprintf(stderr, "%s: error: %s file '%s': %s\n", PROG, what, model, g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Problems we can name before building anything: missing files, devices, elements. */
 static int precheck(Server *srv) {
   static const char *const needed[] = {
@@ -784,18 +793,9 @@ static int precheck(Server *srv) {
             g_strerror(errno));
     return EXIT_SOURCE;
   }
-  /* A model given as a path (not a shipped name) must at least exist. */
-  if ((strchr(srv->model, '/') || g_str_has_suffix(srv->model, ".bnn")) &&
-      access(srv->model, R_OK) != 0) {
-    fprintf(stderr, "%s: error: model file '%s': %s\n", PROG, srv->model, g_strerror(errno));
+  if (!model_file_readable("model", srv->model) ||
+      (has_detector(srv) && !model_file_readable("detector model", srv->detector)))
     return EXIT_MODEL;
-  }
-  if (has_detector(srv) && (strchr(srv->detector, '/') || g_str_has_suffix(srv->detector, ".bnn")) &&
-      access(srv->detector, R_OK) != 0) {
-    fprintf(stderr, "%s: error: detector model file '%s': %s\n", PROG, srv->detector,
-            g_strerror(errno));
-    return EXIT_MODEL;
-  }
   return EXIT_OK;
 }
 

@@ -79,6 +79,9 @@ static void test_cut(void) {
   const bnn_detection just = {0, 0.9f, 100, 100, 200, 239};
   CHECK(bnn_tile_drops_detection(&big, tl, 768, 576), "a box over half the tile is dropped");
   CHECK(!bnn_tile_drops_detection(&just, tl, 768, 576), "a box just under half the tile stays");
+  bnn_detection some[3] = {mid, big, at_right};
+  CHECK(bnn_tile_keep_detections(some, 3, tl, 768, 576) == 1 && some[0].x == mid.x,
+        "keep_detections keeps only the whole, small box");
   const bnn_crop *br = &c[4]; /* x 288..768, y 96..576: its left and top edges lie inside */
   const bnn_detection br_left = {0, 0.9f, 290, 300, 40, 80};
   const bnn_detection br_corner = {0, 0.9f, 700, 500, 68, 76};

@@ -189,6 +189,9 @@ int bnn_detect_tile_crops(int img_w, int img_h, int tiles, int size, bnn_crop *o
  * another crop sees whole), or its longer side exceeds BNN_TILE_MAX_BOX of the tile (the
  * whole frame sees such a subject at a scale the net knows better). */
 #define BNN_TILE_MAX_BOX 0.5f
+/* Keeps, in place, the n detections of one tile that bnn_tile_drops_detection does not
+ * drop; returns how many. */
+int bnn_tile_keep_detections(bnn_detection *d, int n, const bnn_crop *tile, int img_w, int img_h);
 int bnn_tile_drops_detection(const bnn_detection *d, const bnn_crop *tile, int img_w, int img_h);
 /* Detections from several crops -> best first, then same-class suppression: a box is
  * dropped when it overlaps a better one by IoU > max_iou, or lies more than
