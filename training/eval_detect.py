@@ -180,8 +180,8 @@ class EngineDetector:
             C.c_int, C.POINTER(Crop), C.c_float, C.c_float, C.POINTER(Det), C.c_int]
         L.bnn_detect_tile_crops.argtypes = [C.c_int, C.c_int, C.c_int, C.c_int,
                                             C.POINTER(Crop), C.c_int]
-        L.bnn_tile_drops_detection.argtypes = [C.POINTER(Det), C.POINTER(Crop), C.c_int,
-                                                C.c_int]
+        L.bnn_tile_keep_detections.argtypes = [C.POINTER(Det), C.c_int, C.POINTER(Crop),
+                                                C.c_int, C.c_int]
         L.bnn_merge_detections.argtypes = [C.POINTER(Det), C.c_int, C.c_float, C.c_int]
         self.L = L
         self.threshold, self.max_det, self.max_iou = threshold, max_det, max_iou
@@ -221,9 +221,9 @@ class EngineDetector:
             n = L.bnn_decode_detections(C.byref(o[0]), C.byref(o[1]), C.byref(o[2]),
                                         self.info.output_stride, C.byref(crop), self.threshold,
                                         self.max_iou, self.dets, self.max_det)
-            kept += [Det.from_buffer_copy(self.dets[i]) for i in range(n)
-                     if c == 0 or not L.bnn_tile_drops_detection(C.byref(self.dets[i]),
-                                                                  C.byref(crop), w, h)]
+            if c > 0:  # a tile keeps what it sees whole (engine/detect_tiles.c)
+                n = L.bnn_tile_keep_detections(self.dets, n, C.byref(crop), w, h)
+            kept += [Det.from_buffer_copy(self.dets[i]) for i in range(n)]
         n = len(kept)
         if n_crops > 1:
             for i, d in enumerate(kept):
