@@ -892,7 +892,7 @@ int main(int argc, char **argv) {
        "Video source: v4l2:DEVICE, file:PATH (looped), test, or launch:GST-DESCRIPTION "
        "(default v4l2:/dev/video0)", "SRC"},
       {"model", 'm', 0, G_OPTION_ARG_STRING, &srv->model,
-       "Landmark model: a shipped name or a .bnn path (default body)", "NAME|PATH"},
+       "Landmark model: a shipped name or a .bnn path (default body-lite: the small devices model; body is 4x the work)", "NAME|PATH"},
       {"detector", 'd', 0, G_OPTION_ARG_STRING, &srv->detector,
        "Person and face detector in front of the landmark model, so every person or face "
        "gets its landmarks: a shipped name or a .bnn path, or none (default detect)",
@@ -937,7 +937,7 @@ int main(int argc, char **argv) {
   if (!srv->source)
     srv->source = g_strdup("v4l2:/dev/video0");
   if (!srv->model)
-    srv->model = g_strdup("body");
+    srv->model = g_strdup("body-lite");
   if (!srv->detector)
     srv->detector = g_strdup("detect");
   if (!srv->address)
