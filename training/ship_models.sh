@@ -4,10 +4,11 @@
 # the engine with the real twin beside it (the binarization gap), the same model in format 1
 # (what format 2's f16/q8 rounding costs), and the drawn pictures of docs/.
 #
-#   sh training/ship_models.sh [body-lite] [face-lite]      # default: both
+#   sh training/ship_models.sh [body-lite] [face-lite] [body] [face]   # default: the lite two
 #
-# Each model ships from its newest finished binary cycle (binary-c2-final.pt before
-# binary-final.pt); with none finished, from binary-last.pt, and the script says so.
+# Each model ships from its newest finished binary cycle (binary-w1-final.pt, the F = 256
+# cycle from a widened lite net, then binary-c4 ... binary-final.pt); with none finished,
+# from binary-last.pt, and the script says so.
 # Results: training/logs/eval-<model>*.json.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ models=${*:-body-lite face-lite}
 for m in $models; do
   # the newest finished cycle (a second cycle -c2 starts from binary-final.pt with --init)
   ck=""
-  for f in binary-c4-final.pt binary-c3-final.pt binary-c2-final.pt binary-final.pt; do
+  for f in binary-w2-final.pt binary-w1-final.pt binary-c4-final.pt binary-c3-final.pt binary-c2-final.pt binary-final.pt; do
     [ -f "$CK/$m/$f" ] && { ck=$CK/$m/$f; break; }
   done
   if [ -z "$ck" ]; then
@@ -34,22 +35,26 @@ for m in $models; do
   [ -f "$ck" ] || { echo "ship: $m: no binary checkpoint"; continue; }
   twin=$CK/$m/twin-final.pt
   [ -f "$twin" ] || twin=$CK/$m/twin-last.pt
+  twinarg="--twin $twin"
+  [ -f "$twin" ] || { twinarg=""; echo "ship: $m: no twin of its own, no binarization gap"; }
   $PY training/export_bnn.py "$ck" --out "models/$m.bnn" --check
   $PY training/export_bnn.py "$ck" --out "$TMP/$m-v1.bnn" --format 1
   $PY training/check_parity.py "models/$m.bnn" "$ck" || echo "ship: $m: PARITY CHECK FAILED (see above)"
   extra=""
   case $m in face*) extra="--ced-plot docs/training-$m-ced.png" ;; esac
   # shellcheck disable=SC2086
-  $PY training/evaluate.py "models/$m.bnn" --twin "$twin" --threads 2 \
+  $PY training/evaluate.py "models/$m.bnn" $twinarg --threads 2 \
     --json "training/logs/eval-$m.json" $extra
   $PY training/evaluate.py "$TMP/$m-v1.bnn" --threads 2 --json "training/logs/eval-$m-format1.json"
 done
 
 # pictures checked by eye (docs/): the face on skimage's astronaut, the body on a vtest.avi walker
-if [ -f models/face-lite.bnn ] && [ -f "$ASTRONAUT" ]; then
-  $PY training/draw_prediction.py --model models/face-lite.bnn --box 170,65,110,125 --labels \
-    "$ASTRONAUT" --out docs/predict-face-lite-astronaut.png
-fi
+for m in face-lite face; do
+  if [ -f models/$m.bnn ] && [ -f "$ASTRONAUT" ]; then
+    $PY training/draw_prediction.py --model models/$m.bnn --box 170,65,110,125 --labels \
+      "$ASTRONAUT" --out docs/predict-$m-astronaut.png
+  fi
+done
 if [ -f models/body-lite.bnn ] && [ -f "$VTEST" ]; then
   gst-launch-1.0 -q filesrc location="$VTEST" ! decodebin ! videoconvert ! video/x-raw,format=RGB \
     ! pngenc ! multifilesink location="$TMP/f%03d.png" max-files=0 >/dev/null
