@@ -22,7 +22,9 @@ from train import model_from_ckpt  # noqa: E402
 def main(argv=None):
     ap = argparse.ArgumentParser(description="engine vs torch on a shipped model")
     ap.add_argument("bnn")
-    ap.add_argument("ckpt", help="the binary checkpoint the .bnn was exported from")
+    ap.add_argument("ckpt", nargs="?", default=None,
+                    help="the binary checkpoint the .bnn was exported from; without it only the "
+                         "engine vs the file's reference runner is checked (no torch statistics)")
     ap.add_argument("--n", type=int, default=20, help="val images")
     ap.add_argument("--tol", type=float, default=1e-3,
                     help="max abs logit difference engine vs reference runner")
@@ -35,16 +37,20 @@ def main(argv=None):
     ap.add_argument("--data-root", default=None)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    model, ck = model_from_ckpt(a.ckpt)
-    model.eval()
-    if read_bnn(a.bnn)[0]["_version"] >= 2:
-        quantize_like_file(model)  # the weights exactly as the version 2 file holds them
-    ds = KeypointSet(ck["task"], "val", a.data_root or default_data_root(), a.n)
-    x = resize_inputs(ds.images, model.cfg["size"])
-    with torch.no_grad():
-        ref = [r.numpy() for r in model(x) if r is not None]
+    meta = read_bnn(a.bnn)[0]
+    if a.ckpt:
+        model, ck = model_from_ckpt(a.ckpt)
+        model.eval()
+        if meta["_version"] >= 2:
+            quantize_like_file(model)  # the weights exactly as the version 2 file holds them
+        task, size = ck["task"], model.cfg["size"]
+    else:
+        task, size = meta["task"], int(meta["input_size"])
+    ds = KeypointSet(task, "val", a.data_root or default_data_root(), a.n)
+    x = resize_inputs(ds.images, size)
     with torch.no_grad():
         refx = [r.numpy() for r in run_reference(a.bnn, x)]
+        ref = [r.numpy() for r in model(x) if r is not None] if a.ckpt else [None] * len(refx)
     ok = True
     for isa in [k for k in ISA if k != "auto" and isa_supported(k)]:
         eng = Engine(a.bnn, threads=1, isa=isa)
@@ -57,6 +63,8 @@ def main(argv=None):
                 d_ref = max(d_ref, dr)
                 d_ref_med.append(dr)
                 img_ref_flip |= dr > a.tol
+                if r is None:
+                    continue
                 dt = float(np.abs(o - r[i]).max())
                 d_torch.append(dt)
                 img_flip |= dt > a.tol
@@ -68,12 +76,16 @@ def main(argv=None):
             flipped += img_flip
             ref_flipped += img_ref_flip
         eng.close()
-        arr = np.array(d_torch)
-        print(f"{isa}: {len(ds)} images: engine vs reference runner max abs diff {d_ref:.3g}, "
-              f"median {np.median(d_ref_med):.3g}, {ref_flipped} images differ by > {a.tol}; "
-              f"engine vs torch max {arr.max():.3g}, median {np.median(arr):.3g}, "
-              f"{flipped} images differ by > {a.tol} (threshold flips), argmax differs in "
-              f"{mism} of {maps} maps")
+        line = (f"{isa}: {len(ds)} images: engine vs reference runner max abs diff {d_ref:.3g}, "
+                f"median {np.median(d_ref_med):.3g}, {ref_flipped} images differ by > {a.tol}")
+        if d_torch:
+            arr = np.array(d_torch)
+            line += (f"; engine vs torch max {arr.max():.3g}, median {np.median(arr):.3g}, "
+                     f"{flipped} images differ by > {a.tol} (threshold flips), argmax differs in "
+                     f"{mism} of {maps} maps")
+        else:
+            line += " (no checkpoint: torch not compared)"
+        print(line)
         if ref_flipped > a.max_ref_flips * len(ds) or np.median(d_ref_med) > a.tol or \
                 mism > a.max_argmax * maps:
             ok = False
