@@ -197,7 +197,8 @@ def main(argv=None):
         from export_bnn import read_bnn
         task = read_bnn(a.model)[0]["task"]
     if task is None:
-        ck = torch.load(a.twin or a.ckpt, map_location="cpu")
+        from checkpoint_io import load_ckpt
+        ck = load_ckpt(a.twin or a.ckpt)
         task = ck["task"]
     ds = KeypointSet(task, a.split, a.data_root or default_data_root(), a.limit,
                      with_parts=(task == "face"))

@@ -182,12 +182,78 @@ def threshold_f16(t):
     return np.clip(np.asarray(t, np.float32), -F16_MAX, F16_MAX).astype(np.float16).astype(np.float32)
 
 
-def write_hpm(w, blk, src, eps=network.BN_EPS):
+def threshold_f16_lattice(s, t, alpha, kmax):
+    """Version 2 thresholds of a binary conv whose input is the previous binary conv's output
+    (HPM convs 2 and 3): there every input value is a lattice point max(0, alpha[c] k), k an
+    integer in [0, kmax], and the file's lattice uses alpha rounded to f16. Plain f16
+    rounding of t can land on (or step over) a lattice point, and where it lands on one the
+    decision s x >= t becomes a tie: the f32 model decided it by a margin, the file by '>='.
+    Here each channel's t16 is the f16 value nearest t that keeps, on every lattice point,
+    the decision of the f32 model (x = alpha k, threshold t); where no f16 value does (a
+    lattice step below the f16 spacing) plain rounding stays. Returns (t16, channels moved,
+    channels that could not be kept)."""
+    s = np.asarray(s)
+    t = np.asarray(t, np.float32)
+    t16 = threshold_f16(t)
+    a32 = np.asarray(alpha, np.float32).astype(np.float64)
+    a16 = np.asarray(alpha, np.float32).astype(np.float16).astype(np.float64)
+    k = np.arange(kmax + 1, dtype=np.float64)
+    moved = unkept = 0
+    for c in range(len(t)):
+        if s[c] == 0:
+            continue
+        xo, xf = a32[c] * k, a16[c] * k  # exact in f64; xf is also exact in the engine's f32
+        want = s[c] * xo >= np.float64(t[c])
+        if np.array_equal(s[c] * xf >= t16[c], want):
+            continue
+        # interval (lo, hi] of thresholds that give `want` on the file's lattice
+        if s[c] > 0:  # +1 iff x >= t; want is monotone rising in k
+            first = int(np.argmax(want)) if want.any() else kmax + 1
+            lo = xf[first - 1] if first > 0 else -np.inf
+            hi = xf[first] if first <= kmax else np.inf
+        else:  # +1 iff -x >= t, i.e. x <= -t; want is monotone falling in k
+            last = int(len(want) - 1 - np.argmax(want[::-1])) if want.any() else -1
+            lo = -xf[last + 1] if last < kmax else -np.inf
+            hi = -xf[last] if last >= 0 else np.inf
+        cand = np.float16(min(max(float(t[c]), lo), hi) if np.isfinite(lo) or np.isfinite(hi)
+                          else float(t[c]))
+        for _ in range(2):  # round-to-nearest may leave (lo, hi]: step one f16 inward
+            if cand > hi:
+                cand = np.nextafter(cand, np.float16(-np.inf))
+            elif cand <= lo:
+                cand = np.nextafter(cand, np.float16(np.inf))
+        if lo < float(cand) <= hi and abs(float(cand)) <= F16_MAX:
+            t16[c] = np.float32(cand)
+            moved += 1
+        else:
+            unkept += 1
+    return t16, moved, unkept
+
+
+def hpm_thresholds(blk, version, eps=network.BN_EPS):
+    """(s, t) of each binary conv of an HPM block as the file holds them: t in f32 for
+    version 1; for version 2, f16 (conv 1: its input is real) or f16 kept off the lattice of
+    the previous conv's output (convs 2 and 3; threshold_f16_lattice)."""
+    out, prev = [], None
     for c in blk.binconvs():
+        s, t = fold_sign(*bn_params(c.bn, c.shift), eps)
+        if version >= 2:
+            if prev is None:
+                t = threshold_f16(t)
+            else:
+                alpha = np.abs(_np(prev.weight)).mean(axis=(1, 2, 3))
+                t = threshold_f16_lattice(s, t, alpha, 9 * prev.cin)[0]
+        out.append((s, t))
+        prev = c
+    return out
+
+
+def write_hpm(w, blk, src, eps=network.BN_EPS):
+    folded = hpm_thresholds(blk, w.version, eps)
+    for c, (s, t) in zip(blk.binconvs(), folded):
         if w.version >= 2:
-            s, t = fold_sign(*bn_params(c.bn, c.shift), eps)
             w.i8(s)
-            w.real(threshold_f16(t))
+            w.real(t)
         else:
             for t in bn_params(c.bn, c.shift):
                 w.f32(t)
@@ -253,19 +319,27 @@ def _f16(t):
 def quantize_like_file(model, eps=network.BN_EPS):
     """In place: make a binary torch model compute exactly what its version 2 file holds:
     conv weights rounded to q8 and other real tensors to f16; each BN before a binary conv replaced by its folded sign and
-    f16 threshold (gamma = s, beta = 0, mean = s t, var = 1: the sign of the result is that of
+    f16 threshold (gamma = s, beta = 0, mean = s t, var = 1, eps = 0: the sign of the result is that of
     s x - t); each alpha rounded to f16 (the latent weights become sign(W) * alpha16). Used by
     the parity fixtures; exporting the result gives the same file as the original."""
+    folded = {}
+    for blk in model.modules():
+        if isinstance(blk, network.HPM):
+            for c, st in zip(blk.binconvs(), hpm_thresholds(blk, 2, eps)):
+                folded[id(c)] = st
     for mod in model.modules():
         if isinstance(mod, network.BinConv3x3):
-            s, t = fold_sign(*bn_params(mod.bn, mod.shift), eps)
-            t16 = threshold_f16(t)
+            s, t16 = folded[id(mod)]
             sf = torch.from_numpy(s.astype(np.float32))
             mod.bn.weight.copy_(sf)
             mod.bn.bias.copy_(torch.where(sf == 0, torch.from_numpy(np.where(t16 == 0, 1.0, -1.0)
                                                                     .astype(np.float32)), 0.0 * sf))
             mod.bn.running_mean.copy_(sf * torch.from_numpy(t16))
+            # var = 1 and eps = 0: 1/sqrt(var + eps) is exactly 1 in every precision torch
+            # may use, so its BN gives exactly 0 where s x == t (a tie: +1, as the engine's
+            # '>=' decides) rather than the sign of a rounding error
             mod.bn.running_var.fill_(1.0)
+            mod.bn.eps = 0.0
             if mod.shift is not None:
                 mod.shift.zero_()
             alpha = mod.weight.abs().mean(dim=(1, 2, 3), keepdim=True)

@@ -10,7 +10,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import detect_network as dn  # noqa: E402
 from export_bnn import (OP_CONV, OP_HPM, OP_MAXPOOL2, OP_UPADD, Writer, _np,  # noqa: E402,F401
-                        assemble, bn_params, run_reference, write_head, write_hpm)
+                        assemble, bn_params, quantize_like_file, run_reference, write_head,
+                        write_hpm)
 from network import Hourglass  # noqa: E402
 
 HEAD_DET_CENTER, HEAD_DET_SIZE, HEAD_DET_OFFSET = 3, 4, 5
@@ -117,6 +118,7 @@ def main(argv=None):
         fh.write(blob)
     print(f"wrote {args.out}: {len(blob)} bytes")
     if args.check:
+        quantize_like_file(model)  # the weights exactly as the version 2 file holds them
         torch.manual_seed(0)
         x = torch.rand(1, 3, model.cfg["size"], model.cfg["size"])
         with torch.no_grad():

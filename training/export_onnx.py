@@ -28,8 +28,9 @@ def export_twin_onnx(path, size=256, width=256, depth=4, points=16, parts=0, ckp
     cfg = dict(size=size, width=width, depth=depth, points=points, parts=parts, binary=False)
     net = network.HGNet(**cfg)
     if ckpt:
+        from checkpoint_io import load_ckpt
         from train import load_weights
-        load_weights(net, torch.load(ckpt, map_location="cpu")["model"])
+        load_weights(net, load_ckpt(ckpt)["model"])
     net.eval()
     x = torch.rand(1, 3, size, size)
     names = ["heatmaps"] + (["parts"] if parts else [])

@@ -19,6 +19,7 @@ import network  # noqa: E402
 from data import (Augmenter, KeypointSet, PART_CLASSES, decode_heatmaps,  # noqa: E402
                   heatmap_to_crop)
 import metrics  # noqa: E402
+from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402,F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,23 +34,6 @@ PRESETS = {
 def net_cfg(p, shift=False):
     return dict(size=p["size"], width=p["width"], depth=p["depth"], points=p["points"],
                 parts=p["parts"], shift=shift)
-
-
-def save_ckpt(path, model, extra, fp16=True):
-    sd = {}
-    for k, v in model.state_dict().items():
-        if fp16 and v.is_floating_point() and not ("running_" in k):
-            v = v.half()
-        sd[k] = v.detach().clone().contiguous()
-    obj = dict(extra)
-    obj["model"] = sd
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def load_ckpt(path):
-    return torch.load(path, map_location="cpu")
 
 
 def load_weights(model, sd, strict=True):

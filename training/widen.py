@@ -24,6 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import network  # noqa: E402
+from checkpoint_io import load_ckpt  # noqa: E402
 
 
 def widen_state(narrow_sd, wide_sd_shapes, noise=0.0, generator=None):
@@ -71,7 +72,7 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    ck = torch.load(args.ckpt, map_location="cpu")
+    ck = load_ckpt(args.ckpt)
     wide, cfg = widen_checkpoint(ck, args.noise, args.seed)
     sd = {k: (v.half() if v.is_floating_point() and "running_" not in k else v)
           for k, v in wide.state_dict().items()}
