@@ -16,6 +16,7 @@ import network  # noqa: E402
 from checkpoint_io import pack_state, unpack_state  # noqa: E402
 from export_bnn import (build_file, quantize_like_file, run_reference,  # noqa: E402
                         threshold_f16, threshold_f16_lattice)
+from test_widen import randomise_bn  # noqa: E402
 
 
 def lattice_decisions():
@@ -53,13 +54,7 @@ def ties_parity():
     g = torch.Generator().manual_seed(3)
     cfg = dict(size=32, width=16, depth=2, points=5, parts=3, binary=True)
     net = network.build(cfg).eval()
-    for m in net.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            n = m.num_features
-            m.weight.data = torch.rand(n, generator=g) + 0.5
-            m.bias.data = torch.randn(n, generator=g) * 0.2
-            m.running_mean = torch.randn(n, generator=g) * 0.3
-            m.running_var = torch.rand(n, generator=g) + 0.5
+    randomise_bn(net, g)
     ties = 0
     for blk in net.modules():
         if isinstance(blk, network.HPM):
