@@ -227,9 +227,56 @@ class Augmenter:
         return x, tgt, torch.from_numpy(valid), torch.from_numpy(inp).float(), ptarget
 
 
+_BLUR_TAPS = [math.exp(-d * d / 2) for d in range(-3, 4)]
+_BLUR_TAPS = torch.tensor([t / sum(_BLUR_TAPS) for t in _BLUR_TAPS])
+
+
 def decode_heatmaps(hm):
-    """Heatmap logits B x K x H x W -> (B x K x 2 heatmap coords, B x K peak logits):
-    argmax, then a quarter-pixel shift toward the larger neighbour on each axis."""
+    """Heatmap logits B x K x H x W -> (B x K x 2 heatmap coords, B x K peak logits).
+
+    The engine's decoding (engine/decode.c, bnn_decode_points), distribution-aware (DARK,
+    Zhang et al., CVPR 2020): sigmoid probabilities smoothed with the targets' Gaussian
+    (sigma 1, 7 taps, edges repeated; logits 10 below the maximum count as 0), the smoothed argmax, then one Newton step on the log of
+    the smoothed map, clamped to half a pixel per axis; none on the border or where the
+    Hessian is not negative definite. The peak logit is the raw map's maximum."""
+    b, k, h, w = hm.shape
+    hm = hm.float()
+    peak = hm.reshape(b, k, -1).max(2).values
+    if w > 128 or h * w > 64 * 64:  # as DECODE_MAX_W, DECODE_MAX_PLANE in decode.c
+        return _decode_quarter(hm), peak
+    # logits more than 10 below the map's maximum count as 0 (SMOOTH_RANGE in decode.c)
+    p = torch.where(hm < peak[:, :, None, None] - 10.0, torch.zeros(()), torch.sigmoid(hm))
+    p = p.reshape(b * k, 1, h, w)
+    p = F.pad(p, (3, 3, 3, 3), mode="replicate")
+    p = F.conv2d(p, _BLUR_TAPS.view(1, 1, 1, 7))
+    p = F.conv2d(p, _BLUR_TAPS.view(1, 1, 7, 1)).reshape(b * k, h, w)
+    idx = p.reshape(b * k, -1).argmax(1)
+    u, v = idx % w, idx // w
+    lg = torch.log(p.clamp(min=1e-10))
+    bi = torch.arange(b * k)
+
+    def at(dv, du):
+        return lg[bi, (v + dv).clamp(0, h - 1), (u + du).clamp(0, w - 1)]
+
+    l0 = at(0, 0)
+    dx = 0.5 * (at(0, 1) - at(0, -1))
+    dy = 0.5 * (at(1, 0) - at(-1, 0))
+    dxx = at(0, 1) - 2 * l0 + at(0, -1)
+    dyy = at(1, 0) - 2 * l0 + at(-1, 0)
+    dxy = 0.25 * (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1))
+    det = dxx * dyy - dxy * dxy
+    ok = (u >= 1) & (u <= w - 2) & (v >= 1) & (v <= h - 2) & (det > 1e-12) & (dxx < 0)
+    safe = torch.where(ok, det, torch.ones(()))
+    ox = (-(dyy * dx - dxy * dy) / safe).clamp(-0.5, 0.5)
+    oy = (-(dxx * dy - dxy * dx) / safe).clamp(-0.5, 0.5)
+    x = u.float() + torch.where(ok, ox, torch.zeros(()))
+    y = v.float() + torch.where(ok, oy, torch.zeros(()))
+    return torch.stack([x, y], 1).reshape(b, k, 2), peak
+
+
+def _decode_quarter(hm):
+    """Maps too large to smooth: argmax, then a quarter-pixel shift toward the larger
+    neighbour on each axis."""
     b, k, h, w = hm.shape
     flat = hm.reshape(b, k, -1)
     peak, idx = flat.max(2)
@@ -246,7 +293,7 @@ def decode_heatmaps(hm):
     dv = torch.where((vv > 0) & (vv < h - 1), 0.25 * torch.sign(down - up), torch.zeros(()))
     x = uu.float() + du
     y = vv.float() + dv
-    return torch.stack([x, y], 1).reshape(b, k, 2), peak
+    return torch.stack([x, y], 1).reshape(b, k, 2)
 
 
 def heatmap_to_crop(hmxy, size):

@@ -29,6 +29,10 @@ class ModelInfo(C.Structure):
     ]
 
 
+class Point(C.Structure):
+    _fields_ = [("x", C.c_float), ("y", C.c_float), ("conf", C.c_float)]
+
+
 class Output(C.Structure):
     _fields_ = [("kind", C.c_int), ("c", C.c_int), ("h", C.c_int), ("w", C.c_int),
                 ("data", C.POINTER(C.c_float))]
@@ -73,8 +77,19 @@ def lib():
         L.bnn_net_run.argtypes = [C.c_void_p]
         L.bnn_net_output.argtypes = [C.c_void_p, C.c_int, C.POINTER(Output)]
         L.bnn_net_set_flip_test.argtypes = [C.c_void_p, C.c_int, C.c_char_p, C.c_size_t]
+        L.bnn_decode_points.argtypes = [C.POINTER(Output), C.c_int, C.c_void_p, C.POINTER(Point)]
         _lib = L
     return _lib
+
+
+def decode_points(hm, stride=4):
+    """K x H x W logits -> K x 3 (x, y, conf) in input pixels, by the engine's decoder."""
+    hm = np.ascontiguousarray(hm, np.float32)
+    k, h, w = hm.shape
+    out = Output(1, k, h, w, hm.ctypes.data_as(C.POINTER(C.c_float)))
+    pts = (Point * k)()
+    lib().bnn_decode_points(C.byref(out), stride, None, pts)
+    return np.array([(p.x, p.y, p.conf) for p in pts], np.float32)
 
 
 def isa_supported(name):

@@ -380,12 +380,28 @@ static int cmd_bench(int argc, char **argv) {
   printf("\nby kind:");
   for (int k = 1; k < 6; k++) printf("  %s %.3f ms", kinds[k], kind_ms[k]);
   printf("\nwhole network: median %.3f ms, min %.3f ms, %.1f binary GMAC/s\n", ms_med, ms_min, gmacs);
+  /* decoding the landmark heatmaps into points (per instance, after the network) */
+  double dec_med = -1.0;
+  int hi = bnn_net_find_output(net, BNN_OUT_HEATMAP);
+  bnn_output ho;
+  bnn_point *pts = NULL;
+  if (hi >= 0 && bnn_net_output(net, hi, &ho) == 0 && (pts = malloc(sizeof *pts * (size_t)ho.c)) != NULL) {
+    for (int i = 0; i < iters; i++) {
+      double t0 = now_ms();
+      bnn_decode_points(&ho, info->output_stride, NULL, pts);
+      tmp[i] = now_ms() - t0;
+    }
+    dec_med = median(tmp, iters);
+    printf("decoding %d points: median %.4f ms (%.1f %% of the network)\n", ho.c, dec_med, 100 * dec_med / ms_med);
+  }
+  free(pts);
   if (json) {
     printf("{\"model\": ");
     json_string(stdout, mname);
     printf(", \"isa\": \"%s\", \"threads\": %d, \"iters\": %d, \"input_size\": %d, \"ms_median\": %.4f, "
-           "\"ms_min\": %.4f, \"binary_gmacs\": %.2f, \"binary_macs\": %llu, \"real_macs\": %llu, \"layers\": [",
-           isa_name, threads, iters, S, ms_med, ms_min, gmacs, (unsigned long long)info->binary_macs,
+           "\"ms_min\": %.4f, \"decode_ms\": %.4f, \"binary_gmacs\": %.2f, \"binary_macs\": %llu, "
+           "\"real_macs\": %llu, \"layers\": [",
+           isa_name, threads, iters, S, ms_med, ms_min, dec_med, gmacs, (unsigned long long)info->binary_macs,
            (unsigned long long)info->real_macs);
     for (int l = 0; l < nl && lmed; l++) {
       printf("%s{\"label\": ", l ? ", " : "");

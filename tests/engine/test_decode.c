@@ -1,41 +1,69 @@
-/* test_decode.c: decoding on synthetic outputs with known answers: argmax + quarter-pixel
- * shift, the crop mapping to source coordinates, class maps, CenterNet detections and their
- * same-class overlap suppression (against a brute-force sort-then-suppress). */
+/* test_decode.c: decoding on synthetic outputs with known answers: smoothed argmax + Newton
+ * step (and the quarter-pixel fallback of large maps), the crop mapping to source coordinates,
+ * class maps, CenterNet detections and their same-class overlap suppression (against a
+ * brute-force sort-then-suppress). */
 #include <math.h>
 
 #include "test_util.h"
 
 static int near(float a, float b) { return fabsf(a - b) < 1e-4f; }
 
+/* logits of p(x, y) = 0.9 exp(-((x - cx)^2 + (y - cy)^2) / 2) on a W x H map, floor 1e-4 */
+static void gaussian_logits(float *d, int w, int h, float cx, float cy) {
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      float p = 0.9f * expf(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / 2.0f) + 1e-4f;
+      d[y * w + x] = logf(p / (1.0f - p));
+    }
+}
+
 static void test_points(void) {
-  enum { K = 4, H = 16, W = 16 };
+  enum { K = 5, H = 16, W = 16 };
   static float d[K * H * W];
   for (int i = 0; i < K * H * W; i++) d[i] = -5.0f;
-  float *p0 = d, *p1 = d + H * W, *p2 = d + 2 * H * W, *p3 = d + 3 * H * W;
-  /* 0: peak at (u 5, v 7); right > left, below > above: +0.25 on both axes */
-  p0[7 * W + 5] = 3.0f, p0[7 * W + 6] = 1.0f, p0[7 * W + 4] = 0.5f, p0[8 * W + 5] = 2.0f, p0[6 * W + 5] = 1.0f;
+  float *p0 = d, *p1 = d + H * W, *p2 = d + 2 * H * W, *p3 = d + 3 * H * W, *p4 = d + 4 * H * W;
+  /* 0: a Gaussian blob centred between pixels: the Newton step finds the centre to a few
+   * hundredths of a pixel (argmax + quarter shift would be 0.2 off on x) */
+  gaussian_logits(p0, W, H, 5.45f, 7.8f);
   /* 1: peak on the border (u 0, v 15): no shift on either axis */
   p1[15 * W + 0] = 1.0f, p1[15 * W + 1] = 0.5f, p1[14 * W + 0] = 0.9f;
-  /* 2: left > right (-0.25), equal above and below (no shift) */
-  p2[3 * W + 9] = 0.0f, p2[3 * W + 8] = -1.0f, p2[3 * W + 10] = -2.0f, p2[2 * W + 9] = -3.0f, p2[4 * W + 9] = -3.0f;
+  /* 2: a symmetric plus-shaped peak: the centre exactly */
+  p2[3 * W + 9] = 2.0f, p2[3 * W + 8] = 0.0f, p2[3 * W + 10] = 0.0f, p2[2 * W + 9] = 0.0f, p2[4 * W + 9] = 0.0f;
   /* 3: two equal maxima: the first in raster order wins */
-  p3[2 * W + 2] = 4.0f, p3[9 * W + 9] = 4.0f;
+  p3[5 * W + 5] = 4.0f, p3[10 * W + 10] = 4.0f;
+  /* 4: a lone spike (the raw argmax) loses to a broad blob with more mass */
+  gaussian_logits(p4, W, H, 10.0f, 4.0f);
+  p4[12 * W + 3] = 4.0f;
   bnn_output o = {BNN_OUT_HEATMAP, K, H, W, d};
   bnn_point pt[K];
   /* no crop: input coordinates, stride 4: u -> 4u + 1.5 */
   bnn_decode_points(&o, 4, NULL, pt);
-  CHECK(near(pt[0].x, 4 * 5.25f + 1.5f) && near(pt[0].y, 4 * 7.25f + 1.5f), "p0 %g %g", pt[0].x, pt[0].y);
-  CHECK(near(pt[0].conf, 1.0f / (1.0f + expf(-3.0f))), "p0 conf %g", pt[0].conf);
+  CHECK(fabsf(pt[0].x - (4 * 5.45f + 1.5f)) < 0.1f && fabsf(pt[0].y - (4 * 7.8f + 1.5f)) < 0.1f, "p0 %g %g", pt[0].x,
+        pt[0].y);
+  /* conf: sigmoid of the raw peak logit, at the pixel (5, 8) nearest the centre */
+  CHECK(fabsf(pt[0].conf - (0.9f * expf(-(0.45f * 0.45f + 0.2f * 0.2f) / 2) + 1e-4f)) < 1e-4f, "p0 conf %g", pt[0].conf);
   CHECK(near(pt[1].x, 1.5f) && near(pt[1].y, 4 * 15 + 1.5f), "p1 %g %g", pt[1].x, pt[1].y);
-  CHECK(near(pt[2].x, 4 * 8.75f + 1.5f) && near(pt[2].y, 4 * 3 + 1.5f), "p2 %g %g", pt[2].x, pt[2].y);
-  CHECK(near(pt[2].conf, 0.5f), "p2 conf %g", pt[2].conf);
-  CHECK(near(pt[3].x, 4 * 2 + 1.5f) && near(pt[3].y, 4 * 2 + 1.5f), "p3 %g %g", pt[3].x, pt[3].y);
+  CHECK(near(pt[2].x, 4 * 9 + 1.5f) && near(pt[2].y, 4 * 3 + 1.5f), "p2 %g %g", pt[2].x, pt[2].y);
+  CHECK(near(pt[2].conf, 1.0f / (1.0f + expf(-2.0f))), "p2 conf %g", pt[2].conf);
+  CHECK(near(pt[3].x, 4 * 5 + 1.5f) && near(pt[3].y, 4 * 5 + 1.5f), "p3 %g %g", pt[3].x, pt[3].y);
+  CHECK(fabsf(pt[4].x - (4 * 10 + 1.5f)) < 0.1f && fabsf(pt[4].y - (4 * 4 + 1.5f)) < 0.1f, "p4 %g %g", pt[4].x,
+        pt[4].y);
+  CHECK(near(pt[4].conf, 1.0f / (1.0f + expf(-4.0f))), "p4 conf (the raw peak) %g", pt[4].conf);
+  /* a map too large to smooth (128 x 128): argmax + quarter-pixel shift */
+  enum { L = 128 };
+  static float big[L * L];
+  for (int i = 0; i < L * L; i++) big[i] = -5.0f;
+  big[40 * L + 70] = 3.0f, big[40 * L + 71] = 1.0f, big[41 * L + 70] = -6.0f;
+  bnn_output ob = {BNN_OUT_HEATMAP, 1, L, L, big};
+  bnn_decode_points(&ob, 4, NULL, pt);
+  CHECK(near(pt[0].x, 4 * 70.25f + 1.5f) && near(pt[0].y, 4 * 39.75f + 1.5f), "large map %g %g", pt[0].x, pt[0].y);
+  bnn_decode_points(&o, 4, NULL, pt);
   /* through a crop: S = 64 input pixels cover side 128 source pixels from (100, 50):
    * x_src = x0 + (x_in + 0.5) * side / S - 0.5 */
   bnn_crop crop = {100.0f, 50.0f, 128.0f, 64};
   bnn_decode_points(&o, 4, &crop, pt);
-  CHECK(near(pt[0].x, 100 + (22.5f + 0.5f) * 2 - 0.5f) && near(pt[0].y, 50 + (30.5f + 0.5f) * 2 - 0.5f),
-        "p0 through crop %g %g", pt[0].x, pt[0].y);
+  CHECK(near(pt[2].x, 100 + (37.5f + 0.5f) * 2 - 0.5f) && near(pt[2].y, 50 + (13.5f + 0.5f) * 2 - 0.5f),
+        "p2 through crop %g %g", pt[2].x, pt[2].y);
   /* the crop of a box, then back: a heatmap peak at the centre pixel of an odd-sized map
    * lands on the box centre */
   float box[4] = {40, 30, 60, 80};
