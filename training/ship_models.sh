@@ -6,9 +6,9 @@
 #
 #   sh training/ship_models.sh [body-lite] [face-lite] [body] [face]   # default: the lite two
 #
-# Each model ships from its newest finished binary cycle (binary-w1-final.pt, the F = 256
-# cycle from a widened lite net, then binary-c4 ... binary-final.pt); with none finished,
-# from binary-last.pt, and the script says so.
+# Each model ships from its newest finished binary cycle (binary-w4 ... w1-final, packed
+# .q8.pt first: the F = 256 cycles from a widened lite net; then binary-c4 ...
+# binary-final.pt); with none finished, from binary-last.pt, and the script says so.
 # Results: training/logs/eval-<model>*.json.
 set -eu
 cd "$(dirname "$0")/.."
@@ -24,7 +24,9 @@ models=${*:-body-lite face-lite}
 for m in $models; do
   # the newest finished cycle (a second cycle -c2 starts from binary-final.pt with --init)
   ck=""
-  for f in binary-w2-final.pt binary-w1-final.pt binary-c4-final.pt binary-c3-final.pt binary-c2-final.pt binary-final.pt; do
+  for f in binary-w4-final.q8.pt binary-w4-final.pt binary-w3-final.q8.pt binary-w3-final.pt \
+      binary-w2-final.pt binary-w1-final.pt binary-c4-final.pt binary-c3-final.pt binary-c2-final.pt \
+      binary-final.pt; do
     [ -f "$CK/$m/$f" ] && { ck=$CK/$m/$f; break; }
   done
   if [ -z "$ck" ]; then
@@ -33,8 +35,10 @@ for m in $models; do
   fi
   echo "ship: $m from $ck"
   [ -f "$ck" ] || { echo "ship: $m: no binary checkpoint"; continue; }
-  twin=$CK/$m/twin-final.pt
-  [ -f "$twin" ] || twin=$CK/$m/twin-last.pt
+  twin=""
+  for f in twin-final.pt twin-w-final.q8.pt twin-w-final.pt twin-last.pt; do
+    [ -f "$CK/$m/$f" ] && { twin=$CK/$m/$f; break; }
+  done
   twinarg="--twin $twin"
   [ -f "$twin" ] || { twinarg=""; echo "ship: $m: no twin of its own, no binarization gap"; }
   $PY training/export_bnn.py "$ck" --out "models/$m.bnn" --check
