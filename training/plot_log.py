@@ -29,7 +29,7 @@ def main(argv=None):
     runs = []
     for recipe in ("twin", "binary", "scratch"):
         offset = 0.0
-        for tag in ("", "-c2", "-c3", "-c4", "-w1", "-w2"):
+        for tag in ("", "-c2", "-c3", "-c4", "-w", "-w1", "-w2", "-w3", "-w4"):
             p = os.path.join(a.logs, f"{a.model}-{recipe}{tag}.jsonl")
             if not os.path.exists(p):
                 continue
