@@ -111,7 +111,7 @@ static void smoothed_peak(const float *p, int w, int h, const float *row_max, si
   /* hot: sigmoid(l) >= tau, i.e. l >= logit(tau) (tau > 0: the raw peak is in range) */
   float hot = logf(tau) - log1pf(-tau) - 1e-3f; /* a little low, against rounding */
   if (tau >= 1.0f) hot = 15.0f; /* sigmoid is 1.0f only above 16.6 */
-  rect r = {w, h, -1, -1};
+  rect r = {bu, bv, bu, bv}; /* the raw peak is hot; grown to every hot cell */
   for (int y = 0; y < h; y++) {
     if (row_max[y] < hot) continue;
     const float *l = p + (size_t)y * w;
@@ -121,7 +121,6 @@ static void smoothed_peak(const float *p, int w, int h, const float *row_max, si
         r.y0 = y < r.y0 ? y : r.y0, r.y1 = y > r.y1 ? y : r.y1;
       }
   }
-  if (r.x1 < 0) r = (rect){bu, bv, bu, bv}; /* cannot happen (the raw peak is hot); to be safe */
   /* candidates within BLUR_R of a hot cell, plus one for the Newton step's neighbours */
   rect c = {clampi(r.x0 - BLUR_R, 0, w - 1), clampi(r.y0 - BLUR_R, 0, h - 1), clampi(r.x1 + BLUR_R, 0, w - 1),
             clampi(r.y1 + BLUR_R, 0, h - 1)};

@@ -227,8 +227,8 @@ class Augmenter:
         return x, tgt, torch.from_numpy(valid), torch.from_numpy(inp).float(), ptarget
 
 
-_BLUR_TAPS = [math.exp(-d * d / 2) for d in range(-3, 4)]
-_BLUR_TAPS = torch.tensor([t / sum(_BLUR_TAPS) for t in _BLUR_TAPS])
+_BLUR_TAPS = torch.tensor([math.exp(-d * d / 2) for d in range(-3, 4)])
+_BLUR_TAPS = _BLUR_TAPS / _BLUR_TAPS.sum()  # the targets' Gaussian (sigma 1), as in decode.c
 
 
 def decode_heatmaps(hm):
@@ -236,9 +236,10 @@ def decode_heatmaps(hm):
 
     The engine's decoding (engine/decode.c, bnn_decode_points), distribution-aware (DARK,
     Zhang et al., CVPR 2020): sigmoid probabilities smoothed with the targets' Gaussian
-    (sigma 1, 7 taps, edges repeated; logits 10 below the maximum count as 0), the smoothed argmax, then one Newton step on the log of
-    the smoothed map, clamped to half a pixel per axis; none on the border or where the
-    Hessian is not negative definite. The peak logit is the raw map's maximum."""
+    (sigma 1, 7 taps, edges repeated; logits 10 below the maximum count as 0), the smoothed
+    argmax, then one Newton step on the log of the smoothed map, clamped to half a pixel per
+    axis; none on the border or where the Hessian is not negative definite. The peak logit is
+    the raw map's maximum."""
     b, k, h, w = hm.shape
     hm = hm.float()
     peak = hm.reshape(b, k, -1).max(2).values

@@ -19,7 +19,7 @@ import network  # noqa: E402
 from data import (Augmenter, KeypointSet, PART_CLASSES, decode_heatmaps,  # noqa: E402
                   heatmap_to_crop)
 import metrics  # noqa: E402
-from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402,F401
+from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

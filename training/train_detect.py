@@ -17,7 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import detect_network as dn  # noqa: E402
 from detect_data import CropSet, DetSet, MixedSet, _stem, make_batch  # noqa: E402
 from eval_detect import eval_torch  # noqa: E402
-from train import load_ckpt, load_weights, lr_at, save_ckpt  # noqa: E402
+from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402
+from train import load_weights, lr_at  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

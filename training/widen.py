@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import network  # noqa: E402
-from checkpoint_io import load_ckpt  # noqa: E402
+from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402
 
 
 def widen_state(narrow_sd, wide_sd_shapes, noise=0.0, generator=None):
@@ -74,14 +74,11 @@ def main(argv=None):
 
     ck = load_ckpt(args.ckpt)
     wide, cfg = widen_checkpoint(ck, args.noise, args.seed)
-    sd = {k: (v.half() if v.is_floating_point() and "running_" not in k else v)
-          for k, v in wide.state_dict().items()}
     extra = {k: v for k, v in ck.items() if k not in ("model", "optim", "cfg", "step")}
     if "preset" in extra:
         extra["preset"] = extra["preset"].replace("-lite", "")
-    obj = dict(extra, cfg=cfg, model=sd, widened_from=args.ckpt, widen_noise=args.noise)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    torch.save(obj, args.out)
+    save_ckpt(args.out, wide, dict(extra, cfg=cfg, widened_from=args.ckpt, widen_noise=args.noise))
     print(f"widened {args.ckpt} (F {cfg['width'] // 2}) -> {args.out} (F {cfg['width']}), "
           f"noise {args.noise}")
 
