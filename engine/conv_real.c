@@ -14,6 +14,15 @@ bnn_gemm_fn bnn_gemm_for_isa(bnn_isa isa) {
   return bnn_gemm_generic;
 }
 
+bnn_gemm_head_fn bnn_gemm_head_for_isa(bnn_isa isa) {
+#if defined(__x86_64__)
+  if (isa == BNN_ISA_AVX512) return bnn_gemm_avx512_head;
+  if (isa == BNN_ISA_AVX2) return bnn_gemm_avx2_head;
+#endif
+  (void)isa;
+  return bnn_gemm_generic_head;
+}
+
 void bnn_bn_fold(const bnn_model *m, const bnn_tensor *gamma, const bnn_tensor *beta,
                  const bnn_tensor *mean, const bnn_tensor *var, float *scale, float *shift, int c) {
   const float *g = gamma->data, *b = beta->data, *mu = mean->data, *v = var->data;
@@ -161,6 +170,12 @@ static void head_rows(void *ctx, int y0, int y1, int tid) {
   float *restrict r = a + (size_t)W * cin;
   const float *restrict sc = L->bn_scale, *restrict sh = L->bn_shift;
   const size_t plane = (size_t)L->h * W;
+  if (cout <= BNN_GEMM_HEAD_MAX_N) {
+    for (int y = y0; y < y1; y++)
+      n->gemm_head(&L->gw, W, L->in0 + (size_t)y * W * cin, (size_t)cin, sc, sh, L->planar + (size_t)y * W, plane,
+                   a);
+    return;
+  }
   for (int y = y0; y < y1; y++) {
     const float *restrict x = L->in0 + (size_t)y * W * cin;
     for (int p = 0; p < W; p++)

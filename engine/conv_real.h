@@ -29,13 +29,31 @@ typedef struct {
 typedef void (*bnn_gemm_fn)(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C,
                             size_t ldc);
 
+/* A head with few outputs (N <= BNN_GEMM_HEAD_MAX_N: the detector's three heads, the face
+ * parts head), one row of M pixels: a[m][k] = relu(X[m * ldx + k] * sc[k] + sh[k]) (multiply,
+ * add, then v > 0 ? v : 0), then the GEMM above on a, its result written planar:
+ * Ct[n * ldct + m]. tmp holds K x M floats (a, channel-major). Vectors run along the pixels,
+ * so no lanes go to padding channels (the row GEMM computes at least 8 or 16 channels per
+ * pixel and loads one input per multiply-add); each element gets the same operations in the
+ * same order as the row GEMM after the same BN + ReLU, so the same bits. */
+#define BNN_GEMM_HEAD_MAX_N 8
+typedef void (*bnn_gemm_head_fn)(const bnn_gemm_w *g, int M, const float *X, size_t ldx, const float *sc,
+                                 const float *sh, float *Ct, size_t ldct, float *tmp);
+
 void bnn_gemm_generic(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
+void bnn_gemm_generic_head(const bnn_gemm_w *g, int M, const float *X, size_t ldx, const float *sc,
+                           const float *sh, float *Ct, size_t ldct, float *tmp);
 #if defined(__x86_64__)
 void bnn_gemm_avx2(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
 void bnn_gemm_avx512(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
+void bnn_gemm_avx2_head(const bnn_gemm_w *g, int M, const float *X, size_t ldx, const float *sc,
+                        const float *sh, float *Ct, size_t ldct, float *tmp);
+void bnn_gemm_avx512_head(const bnn_gemm_w *g, int M, const float *X, size_t ldx, const float *sc,
+                          const float *sh, float *Ct, size_t ldct, float *tmp);
 #endif
 
-/* The GEMM of an ISA (AVX2 and AVX-512 have their own; scalar and NEON use the generic one). */
+/* The GEMMs of an ISA (AVX2 and AVX-512 have their own; scalar and NEON use the generic ones). */
 bnn_gemm_fn bnn_gemm_for_isa(bnn_isa isa);
+bnn_gemm_head_fn bnn_gemm_head_for_isa(bnn_isa isa);
 
 #endif

@@ -186,3 +186,136 @@ void BNN_GEMM_NAME(const bnn_gemm_w *g, int M, const float *A, size_t lda, float
       tile(1, g, A + (size_t)m * lda, lda, j, C + (size_t)m * ldc + j * NR, ldc, nv < NR ? nv : NR);
     }
 }
+
+/* ------------------------------------------------------------------ heads with few outputs
+ * bnn_gemm_head_fn (conv_real.h): BN + ReLU of the row into channel-major tmp (8 x 8 blocks
+ * transposed in registers), then one output channel at a time with vectors along the pixels:
+ * acc = bias, fma over k = 0..K-1 in order, the row GEMM's epilogue. */
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+
+static inline float bn_relu(float x, float sc, float sh) {
+  const float v = x * sc + sh;
+  return v > 0 ? v : 0.0f;
+}
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+static inline __attribute__((always_inline)) void bn_relu_block(const float *X, size_t ldx, const float *sc,
+                                                                const float *sh, int m0, int k0, float *tmp,
+                                                                int M) {
+  const __m256 s = _mm256_loadu_ps(sc + k0), h = _mm256_loadu_ps(sh + k0), z = _mm256_setzero_ps();
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; i++) /* max(v, 0): NaN -> 0, -0 -> +0, as v > 0 ? v : 0 */
+    r[i] = _mm256_max_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(X + (size_t)(m0 + i) * ldx + k0), s), h), z);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(tmp + (size_t)(k0 + i) * M + m0, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(tmp + (size_t)(k0 + i + 4) * M + m0, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#define HAVE_BLOCKS 1
+#else
+#define HAVE_BLOCKS 0
+#endif
+
+static void bn_relu_transpose(int M, int K, const float *X, size_t ldx, const float *sc, const float *sh,
+                              float *tmp) {
+#if HAVE_BLOCKS /* 8 x 8 blocks, then the rest one by one */
+  const int mb = M / 8 * 8, kb = K / 8 * 8;
+  for (int m0 = 0; m0 < mb; m0 += 8)
+    for (int k0 = 0; k0 < kb; k0 += 8) bn_relu_block(X, ldx, sc, sh, m0, k0, tmp, M);
+#else
+  const int mb = 0, kb = 0;
+#endif
+  for (int m = 0; m < M; m++)
+    for (int k = m < mb ? kb : 0; k < K; k++) tmp[(size_t)k * M + m] = bn_relu(X[(size_t)m * ldx + k], sc[k], sh[k]);
+}
+
+#if defined(__AVX512F__)
+#define VL 16
+#define UB 4
+typedef __m512 vec;
+static inline __mmask16 part_mask(int cnt) { /* the first cnt (1..16) lanes */
+  return cnt >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << cnt) - 1);
+}
+static inline vec v_set1(float x) { return _mm512_set1_ps(x); }
+static inline vec v_load(const float *p) { return _mm512_loadu_ps(p); }
+static inline vec v_load_part(const float *p, int cnt) { return _mm512_maskz_loadu_ps(part_mask(cnt), p); }
+static inline void v_store_part(float *p, vec v, int cnt) { _mm512_mask_storeu_ps(p, part_mask(cnt), v); }
+static inline vec v_fma(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vec v_add(vec a, vec b) { return _mm512_add_ps(a, b); }
+static inline vec v_mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+static inline vec v_relu(vec a) { return _mm512_max_ps(a, _mm512_setzero_ps()); }
+#elif defined(__AVX2__) && defined(__FMA__)
+#define VL 8
+#define UB 4
+typedef __m256 vec;
+static inline vec v_set1(float x) { return _mm256_set1_ps(x); }
+static inline vec v_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline vec v_load_part(const float *p, int cnt) { return _mm256_maskload_ps(p, lane_mask(cnt)); }
+static inline void v_store_part(float *p, vec v, int cnt) { _mm256_maskstore_ps(p, lane_mask(cnt), v); }
+static inline vec v_fma(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
+static inline vec v_mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+static inline vec v_relu(vec a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
+#else
+#define VL 1
+#define UB 8
+typedef float vec;
+static inline vec v_set1(float x) { return x; }
+static inline vec v_load(const float *p) { return *p; }
+static inline vec v_load_part(const float *p, int cnt) { return (void)cnt, *p; }
+static inline void v_store_part(float *p, vec v, int cnt) { (void)cnt, *p = v; }
+static inline vec v_fma(vec a, vec b, vec c) { return fmaf(a, b, c); }
+static inline vec v_add(vec a, vec b) { return a + b; }
+static inline vec v_mul(vec a, vec b) { return a * b; }
+static inline vec v_relu(vec a) { return a > 0 ? a : 0.0f; }
+#endif
+
+void CAT(BNN_GEMM_NAME, _head)(const bnn_gemm_w *g, int M, const float *X, size_t ldx, const float *sc,
+                               const float *sh, float *Ct, size_t ldct, float *tmp) {
+  const int K = g->K;
+  bn_relu_transpose(M, K, X, ldx, sc, sh, tmp);
+  for (int n = 0; n < g->N; n++) {
+    const float *b = g->B + (size_t)(n / NR) * K * NR + n % NR; /* B(k, n) = b[k * NR] */
+    float *c = Ct + (size_t)n * ldct;
+    for (int m = 0; m < M; m += UB * VL) {
+      const int left = M - m;
+      const float *a = tmp + m;
+      vec acc[UB];
+      for (int u = 0; u < UB; u++) acc[u] = v_set1(g->bias[n]);
+      if (left >= UB * VL) {
+        for (int k = 0; k < K; k++) {
+          const vec w = v_set1(b[(size_t)k * NR]);
+          const float *ak = a + (size_t)k * M;
+          for (int u = 0; u < UB; u++) acc[u] = v_fma(v_load(ak + u * VL), w, acc[u]);
+        }
+      } else { /* the row's last pixels: ub vectors, the last one partly */
+        const int ub = (left + VL - 1) / VL;
+        for (int k = 0; k < K; k++) {
+          const vec w = v_set1(b[(size_t)k * NR]);
+          const float *ak = a + (size_t)k * M;
+          for (int u = 0; u < ub; u++) acc[u] = v_fma(v_load_part(ak + u * VL, left - u * VL), w, acc[u]);
+        }
+      }
+      for (int u = 0; u < UB && u * VL < left; u++) {
+        const int cnt = left - u * VL;
+        vec v = acc[u];
+        if (g->scale) v = v_add(v_mul(v, v_set1(g->scale[n])), v_set1(g->shift[n]));
+        if (g->relu) v = v_relu(v); /* NaN -> 0, -0 -> +0 */
+        float *cm = c + m + u * VL;
+        if (g->accumulate) v = v_add(v_load_part(cm, cnt), v);
+        v_store_part(cm, v, cnt);
+      }
+    }
+  }
+}

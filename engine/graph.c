@@ -126,6 +126,7 @@ bnn_net *bnn_net_create(const bnn_model *m, int threads, bnn_isa isa, char *err,
   n->isa = isa;
   n->k = bnn_kernels_for_isa(isa);
   n->gemm = bnn_gemm_for_isa(isa);
+  n->gemm_head = bnn_gemm_head_for_isa(isa);
   if (n->k == NULL) FAIL("no kernels for ISA %s", bnn_isa_name(isa));
   n->threads = threads;
   n->n_layers = m->n_nodes - 1;

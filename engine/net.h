@@ -52,6 +52,7 @@ struct bnn_net {
   bnn_isa isa;
   const bnn_kernels *k;
   bnn_gemm_fn gemm;
+  bnn_gemm_head_fn gemm_head; /* heads with at most BNN_GEMM_HEAD_MAX_N outputs */
   int threads;
   bnn_pool *pool;
   int n_layers; /* layers[i] is node i + 1 */

@@ -45,6 +45,25 @@ def main():
             dn = (nhm - hm).abs().max().item()
             print(f"binary={binary}: with noise 0.05, max abs difference {dn:.3g}")
             assert dn > 0, "noise did not change the copies"
+    # the detector (task "detect"): stem width kept, trunk and heads' inputs doubled
+    import detect_network
+    for binary in (False, True):
+        cfg = dict(detect_network.DEFAULT_CFG, size=64, width=16, depth=2, stem_ch=8,
+                   binary=binary)
+        torch.manual_seed(7)
+        narrow = detect_network.build(cfg).eval()
+        randomise_bn(narrow, g)
+        ck = {"cfg": cfg, "task": "detect", "model": narrow.state_dict()}
+        xd = torch.randn(2, 3, 64, 64, generator=g)
+        with torch.no_grad():
+            ref = narrow(xd)
+            wide, wcfg = widen_checkpoint(ck, noise=0.0)
+            assert wcfg["width"] == 32 and wide.stem.weight.shape[0] == cfg["stem_ch"]
+            out = wide.eval()(xd)
+            d = max((a - b).abs().max().item() for a, b in zip(out, ref))
+            scale = max(r.abs().max().item() for r in ref)
+            print(f"detector binary={binary}: max abs difference {d:.3g} (outputs up to {scale:.3g})")
+            assert d <= 1e-4 * max(1.0, scale), "widening changed the detector's function"
     print("ok")
     return 0
 

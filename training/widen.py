@@ -14,7 +14,9 @@ alpha = mean|W| of a halved row is half the narrow alpha while the binary sum ov
 the inputs doubles. `--noise` (relative to each weight tensor's std) breaks the symmetry
 of the copies so that training can make them differ; 0 keeps the function bit for bit.
 
-The output is a checkpoint for `train.py --init` with the wide preset (cfg["width"] * 2).
+The output is a checkpoint for `train.py --init` with the wide preset (cfg["width"] * 2), or
+for a detector checkpoint (task "detect") one for `train_detect.py --init --width 2F`; the
+detector's stem keeps its width, only the trunk and the heads' inputs double.
 """
 import argparse
 import os
@@ -48,13 +50,20 @@ def widen_state(narrow_sd, wide_sd_shapes, noise=0.0, generator=None):
         if noise > 0 and v.dim() == 4 and v.is_floating_point():
             v = v + torch.randn(v.shape, generator=generator) * (noise * float(v.std()))
         out[k] = v.contiguous()
+    unused = sorted(set(narrow_sd) - set(wide_sd_shapes))
+    if unused:  # e.g. a skip conv that the wide block no longer has: not the same function
+        raise KeyError(f"the wide net has no {unused[0]} (and {len(unused) - 1} more)")
     return out
 
 
 def widen_checkpoint(ck, noise=0.0, seed=0):
     cfg = dict(ck["cfg"])
     cfg["width"] = cfg["width"] * 2
-    wide = network.build(cfg)
+    if ck.get("task") == "detect":
+        import detect_network  # the detector: its stem width stays, F doubles
+        wide = detect_network.build(cfg)
+    else:
+        wide = network.build(cfg)
     shapes = {k: v.shape for k, v in wide.state_dict().items()}
     g = torch.Generator().manual_seed(seed)
     sd = widen_state(ck["model"], shapes, noise, g)
@@ -65,7 +74,7 @@ def widen_checkpoint(ck, noise=0.0, seed=0):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("ckpt", help="narrow checkpoint (train.py format)")
+    ap.add_argument("ckpt", help="narrow checkpoint (train.py or train_detect.py format)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--noise", type=float, default=0.01,
                     help="Gaussian noise on conv weights, times each tensor's std (default 0.01)")
