@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import detect_network as dn  # noqa: E402
 from detect_data import CropSet, DetSet, MixedSet, _stem, make_batch  # noqa: E402
 from eval_detect import eval_torch  # noqa: E402
-from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402
+from checkpoint_io import compact_optim_state, load_ckpt, save_ckpt  # noqa: E402
 from train import load_weights, lr_at  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -180,12 +180,7 @@ def main(argv=None):
     def checkpoint(path, with_optim):
         e = extra()
         if with_optim:
-            # Adam moments in fp16 keep the resumable file small
-            sd = opt.state_dict()
-            sd["state"] = {i: {k: (v.half() if torch.is_tensor(v) and v.is_floating_point()
-                                   and v.dim() > 0 else v) for k, v in st.items()}
-                           for i, st in sd["state"].items()}
-            e["optim"] = sd
+            e["optim"] = compact_optim_state(opt.state_dict())  # bf16 moments: small, no underflow
         save_ckpt(path, model, e)
 
     model.train()
