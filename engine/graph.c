@@ -288,9 +288,7 @@ static void merge_mirror(bnn_net *n, int i) {
   memcpy(cur, keep, (size_t)o->c * hw * sizeof(float));
 }
 
-int bnn_net_run(bnn_net *n) {
-  if (n == NULL) return -1;
-  if (!n->flip_test) return run_once(n);
+static int run_flip_test(bnn_net *n) {
   if (run_once(n) != 0) return -1;
   for (int i = 0; i < n->n_outputs; i++) {
     const bnn_output *o = &n->outputs[i];
@@ -303,6 +301,13 @@ int bnn_net_run(bnn_net *n) {
   if (r != 0) return -1;
   for (int i = 0; i < n->n_outputs; i++) merge_mirror(n, i);
   return 0;
+}
+
+int bnn_net_run(bnn_net *n) {
+  if (n == NULL) return -1;
+  int r = n->flip_test ? run_flip_test(n) : run_once(n);
+  bnn_pool_park(n->pool); /* the workers sleep until the next run instead of spinning */
+  return r;
 }
 
 int bnn_net_set_flip_test(bnn_net *n, int on, char *err, size_t errlen) {

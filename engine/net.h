@@ -97,8 +97,9 @@ int bnn_gemm_prepare(struct bnn_net *n, bnn_gemm_w *g, int N, int K, const float
 
 /* BN folded to y = x * scale + shift (per channel; eps from the model). */
 /* Rough throughputs of an ISA's kernels on one core, for the work estimates (ns) with which
- * bnn_pool_run decides whether splitting a job over the threads pays for the hand-over (a few
- * microseconds): binary MACs per ns of the XOR-popcount convs, real MACs per ns of the GEMM.
+ * bnn_pool_run decides whether splitting a job over the threads pays for the hand-over (about a
+ * microsecond to a spinning worker): binary MACs per ns of the XOR-popcount convs, real MACs
+ * per ns of the GEMM.
  * Measured with `bnnlm bench` on a Zen 4 class core (docs/performance.md), rounded down. */
 static inline double bnn_binary_macs_per_ns(bnn_isa isa) {
   return isa == BNN_ISA_AVX512 ? 1500.0 : isa == BNN_ISA_AVX2 ? 400.0 : isa == BNN_ISA_NEON ? 150.0 : 10.0;
