@@ -1,6 +1,7 @@
 # training/test_detect_data.py: checks the detector's training targets (meson suite
 # 'training'): the person crops' face negatives score a torso as "no face" but leave the
-# head unscored, and --crop-scale bounds the size of crop tiles in mosaics.
+# head unscored, --crop-scale bounds the size of crop tiles in mosaics, and the GIoU box loss
+# (--giou) is 0 for a perfect box and grows as the box drifts or shrinks.
 import os
 import sys
 
@@ -16,7 +17,42 @@ def cell(mask, x, y):
     return mask[int(y) // STRIDE, int(x) // STRIDE]
 
 
+def check_giou_loss():
+    import torch
+    from train_detect import giou_loss
+    # one image, a 4 x 4 output map, one centre at cell (1, 2): index 2 * 4 + 1
+    ind = torch.tensor([[9, 0]])
+    reg = torch.tensor([[1.0, 0.0]])
+    wh = torch.tensor([[[3.0, 5.0], [0.0, 0.0]]])
+    off = torch.tensor([[[0.25, -0.25], [0.0, 0.0]]])
+
+    def maps(w, h, dx, dy):
+        size = torch.zeros(1, 2, 4, 4)
+        offset = torch.zeros(1, 2, 4, 4)
+        size[0, :, 2, 1] = torch.tensor([w, h])
+        offset[0, :, 2, 1] = torch.tensor([dx, dy])
+        return size, offset
+
+    exact = float(giou_loss(*maps(3.0, 5.0, 0.25, -0.25), ind, wh, off, reg))
+    shifted = float(giou_loss(*maps(3.0, 5.0, 1.25, -0.25), ind, wh, off, reg))
+    small = float(giou_loss(*maps(1.5, 2.5, 0.25, -0.25), ind, wh, off, reg))
+    apart = float(giou_loss(*maps(3.0, 5.0, 10.0, 10.0), ind, wh, off, reg))
+    assert abs(exact) < 1e-6, exact
+    # shifted by 1 px in x: IoU = (2 * 5) / (15 + 15 - 10) = 0.5, enclosure = union
+    assert abs(shifted - 0.5) < 1e-5, shifted
+    # half the size, same centre: IoU = 0.25, enclosure = the target
+    assert abs(small - 0.75) < 1e-5, small
+    assert 1.0 < apart < 2.0, apart
+    size, offset = maps(2.0, 4.0, 0.5, 0.0)
+    size.requires_grad_(True)
+    giou_loss(size, offset, ind, wh, off, reg).backward()
+    g = size.grad[0, :, 2, 1]
+    assert g[0] < 0 and g[1] < 0, g  # growing toward the target lowers the loss
+    print(f"GIoU loss: exact 0, 1 px shift {shifted:.3f}, half size {small:.3f}, apart {apart:.3f}")
+
+
 def main():
+    check_giou_loss()
     root = data_root()
     if root is None:
         print("no data set found (BNN_DATA or ../shared/data)")

@@ -59,6 +59,25 @@ def reg_loss(pred, ind, target, reg):
     return (F.l1_loss(p * m, target * m, reduction="sum") / (m.sum() * 2).clamp(min=1.0))
 
 
+def giou_loss(size, offset, ind, wh, off, reg):
+    """1 - GIoU of the predicted and the target box at each labelled centre cell, averaged over
+    the centres (both boxes relative to the cell: centre = offset, extent = size, in output
+    pixels; a negative predicted size counts as 0, as the engine decodes it)."""
+    ps = gather(size, ind).clamp(min=0.0)
+    po = gather(offset, ind)
+    p0, p1 = po - ps / 2, po + ps / 2
+    t0, t1 = off - wh / 2, off + wh / 2
+    iw = (torch.min(p1, t1) - torch.max(p0, t0)).clamp(min=0.0)
+    inter = iw[..., 0] * iw[..., 1]
+    area_p = ps[..., 0] * ps[..., 1]
+    area_t = wh[..., 0] * wh[..., 1]
+    union = (area_p + area_t - inter).clamp(min=1e-6)
+    ew = torch.max(p1, t1) - torch.min(p0, t0)
+    enclose = (ew[..., 0] * ew[..., 1]).clamp(min=1e-6)
+    giou = inter / union - (enclose - union) / enclose
+    return ((1.0 - giou) * reg).sum() / reg.sum().clamp(min=1.0)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--recipe", choices=["twin", "binary", "scratch"], default="twin")
@@ -89,6 +108,9 @@ def main(argv=None):
     ap.add_argument("--mosaic", type=float, default=0.5)
     ap.add_argument("--wh-weight", type=float, default=0.1)
     ap.add_argument("--soft-weight", type=float, default=1.0)
+    ap.add_argument("--giou", type=float, default=0.0,
+                    help="weight of a GIoU loss on the boxes at the centres, beside the L1 on "
+                         "size and offset (0: none)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--limit", type=int, default=None)
@@ -210,6 +232,8 @@ def main(argv=None):
         l_wh = reg_loss(sz, ind, wh, reg)
         l_off = reg_loss(of, ind, off, reg)
         loss = l_hm + args.wh_weight * l_wh + l_off
+        if args.giou > 0:
+            loss = loss + args.giou * giou_loss(sz, of, ind, wh, off, reg)
         if teacher is not None:
             with torch.no_grad():
                 tce, tsz, tof = teacher(x)
