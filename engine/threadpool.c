@@ -25,11 +25,12 @@
  * is created. Within a run the gaps between jobs are a few to a few hundred microseconds (a
  * serial layer, the tail of the other thread's last chunk); a wake-up through the condition
  * variable costs tens of microseconds to milliseconds in a VM, so a worker that slept in every
- * gap made two threads barely faster than one (docs/performance.md, "Threads"). Between runs
+ * gap made two threads barely faster than one (docs/performance.md, "Threads (session 11)"). Between runs
  * (between frames) nobody spins: bnn_pool_park. */
 #define CPU_RELAX() __asm__ __volatile__("" ::: "memory")
 #define DEFAULT_SPIN_US 2000
-/* clock reads while spinning: one per this many loads */
+/* while spinning, one clock read and one sched_yield per this many loads (a woken worker can
+ * land on the caller's core; without the yield it spun there in the caller's way) */
 #define SPIN_CHECK 64
 /* jobs estimated below this many ns run on the caller alone: a hand-over to a spinning worker
  * costs about a microsecond (20000 while workers slept between jobs; 4000 vs 20000 with
@@ -54,7 +55,7 @@ typedef struct {
 
 struct bnn_pool {
   int threads;
-  long spin_ns;
+  int64_t spin_ns;
   pthread_t *th;
   worker_arg *args;
   int started;
@@ -72,10 +73,10 @@ struct bnn_pool {
   int n, nc;
 };
 
-static long now_ns(void) {
+static int64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static unsigned current_gen(bnn_pool *p) { return atomic_load_explicit(&p->gen, memory_order_acquire); }
@@ -119,7 +120,7 @@ static void work_on(bnn_pool *p, unsigned gen, int tid) {
 static unsigned spin_for_gen(bnn_pool *p, unsigned seen) {
   unsigned g = current_gen(p);
   if (g != seen || p->spin_ns <= 0) return g;
-  const long t_end = now_ns() + p->spin_ns;
+  const int64_t t_end = now_ns() + p->spin_ns;
   for (;;) {
     for (int i = 0; i < SPIN_CHECK; i++) {
       CPU_RELAX();
@@ -153,11 +154,11 @@ bnn_pool *bnn_pool_create(int threads) {
   bnn_pool *p = calloc(1, sizeof *p);
   if (p == NULL) return NULL;
   p->threads = threads;
-  p->spin_ns = DEFAULT_SPIN_US * 1000L;
+  p->spin_ns = (int64_t)DEFAULT_SPIN_US * 1000;
   const char *env = getenv("BNN_SPIN_US");
   if (env != NULL && env[0] >= '0' && env[0] <= '9') {
-    long us = atol(env);
-    p->spin_ns = (us > 1000000L ? 1000000L : us) * 1000L;
+    long us = strtol(env, NULL, 10); /* LONG_MAX on overflow: clamped below */
+    p->spin_ns = (int64_t)(us > 1000000L ? 1000000L : us) * 1000;
   }
   if (threads > MAX_THREADS_IN_POOL) threads = p->threads = MAX_THREADS_IN_POOL;
   atomic_init(&p->gen, 0);
@@ -242,7 +243,7 @@ void bnn_pool_run(bnn_pool *p, int n, double work, bnn_task_fn fn, void *ctx) {
   work_on(p, g, 0);
   /* every chunk is claimed; wait for those still running on workers */
   if (atomic_load_explicit(&p->done, memory_order_acquire) != nc && p->spin_ns > 0) {
-    const long t_end = now_ns() + p->spin_ns;
+    const int64_t t_end = now_ns() + p->spin_ns;
     for (int i = 1; atomic_load_explicit(&p->done, memory_order_acquire) != nc; i++) {
       CPU_RELAX();
       if (i % SPIN_CHECK == 0) {
