@@ -46,6 +46,8 @@
 #define RUN_GEN(s) ((unsigned)((s) >> 32))
 #define RUN_FRONT(s) ((int)((s) >> 16 & 0xffff))
 #define RUN_BACK(s) ((int)((s) & 0xffff))
+/* so that a job's chunk indices (at most CHUNKS_PER_THREAD per thread) fit in 16 bits; the
+ * same bound as bnn_net_create's */
 #define MAX_THREADS_IN_POOL 256
 
 typedef struct {
@@ -151,6 +153,7 @@ static void *worker(void *arg) {
 
 bnn_pool *bnn_pool_create(int threads) {
   if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS_IN_POOL) return NULL;
   bnn_pool *p = calloc(1, sizeof *p);
   if (p == NULL) return NULL;
   p->threads = threads;
@@ -160,7 +163,6 @@ bnn_pool *bnn_pool_create(int threads) {
     long us = strtol(env, NULL, 10); /* LONG_MAX on overflow: clamped below */
     p->spin_ns = (int64_t)(us > 1000000L ? 1000000L : us) * 1000;
   }
-  if (threads > MAX_THREADS_IN_POOL) threads = p->threads = MAX_THREADS_IN_POOL;
   atomic_init(&p->gen, 0);
   atomic_init(&p->done, 0);
   atomic_init(&p->parked, 1);

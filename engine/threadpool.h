@@ -9,7 +9,7 @@ typedef void (*bnn_task_fn)(void *ctx, int i0, int i1, int tid);
 
 typedef struct bnn_pool bnn_pool;
 
-/* NULL on failure (out of memory, thread creation failed). threads >= 1. */
+/* NULL on failure (out of memory, thread creation failed, threads > 256). threads >= 1. */
 bnn_pool *bnn_pool_create(int threads);
 void bnn_pool_free(bnn_pool *p);
 int bnn_pool_threads(const bnn_pool *p);
