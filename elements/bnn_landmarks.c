@@ -26,6 +26,7 @@ GST_DEBUG_CATEGORY_STATIC (bnn_landmarks_debug);
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_SKIP_WHEN_BUSY FALSE
 #define DEFAULT_FLIP_TEST FALSE
+#define DEFAULT_BF16 FALSE
 #define DEFAULT_MIN_CONFIDENCE 0.2f
 #define DEFAULT_MAX_INSTANCES 4
 #define DEFAULT_SMOOTHING TRUE
@@ -49,6 +50,7 @@ enum {
   PROP_D_CUTOFF,
   PROP_ISA,
   PROP_FLIP_TEST,
+  PROP_BF16,
   PROP_INFERENCES,
   PROP_PROCESSING_TIME,
 };
@@ -98,6 +100,7 @@ typedef struct {
   guint interval;
   gboolean skip_when_busy;
   gboolean flip_test;
+  gboolean bf16;
   gfloat min_conf;
   guint max_instances;
   gboolean smoothing;
@@ -660,7 +663,7 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   gchar *prop;
   gint threads;
   bnn_isa isa;
-  gboolean flip;
+  gboolean flip, bf16;
   char err[BNN_ERR_LEN];
 
   GST_OBJECT_LOCK (self);
@@ -668,6 +671,7 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   threads = self->threads;
   isa = self->isa;
   flip = self->flip_test;
+  bf16 = self->bf16;
   self->max_inst = self->max_instances;
   self->async = self->skip_when_busy;
   GST_OBJECT_UNLOCK (self);
@@ -694,6 +698,13 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("flip-test=true is not possible with model file \"%s\".", self->model_path),
         ("%s", err));
+    free_state (self);
+    return FALSE;
+  }
+  if (bf16 && bnn_net_set_bf16 (self->net, 1, err, sizeof err) != 0) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("bf16=true is not possible on this machine: it needs a CPU with AVX512-BF16 "
+            "and isa=auto or isa=avx512."), ("%s", err));
     free_state (self);
     return FALSE;
   }
@@ -755,6 +766,8 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
       self->async ? "asynchronous (skip-when-busy)" : "synchronous");
   if (flip)
     GST_INFO_OBJECT (self, "flip test on: each crop runs twice (image and mirror)");
+  if (bf16)
+    GST_INFO_OBJECT (self, "bfloat16 stem and skips (AVX512-BF16)");
   return TRUE;
 }
 
@@ -1005,6 +1018,9 @@ gst_bnn_landmarks_set_property (GObject * object, guint prop_id, const GValue * 
     case PROP_FLIP_TEST:
       self->flip_test = g_value_get_boolean (value);
       break;
+    case PROP_BF16:
+      self->bf16 = g_value_get_boolean (value);
+      break;
     case PROP_SKIP_WHEN_BUSY:
       self->skip_when_busy = g_value_get_boolean (value);
       break;
@@ -1055,6 +1071,9 @@ gst_bnn_landmarks_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_FLIP_TEST:
       g_value_set_boolean (value, self->flip_test);
+      break;
+    case PROP_BF16:
+      g_value_set_boolean (value, self->bf16);
       break;
     case PROP_SKIP_WHEN_BUSY:
       g_value_set_boolean (value, self->skip_when_busy);
@@ -1146,6 +1165,12 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
           "(left and right points swapped back): more accurate points for twice the "
           "network time; for recorded video more than for live use", DEFAULT_FLIP_TEST,
           rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_BF16,
+      g_param_spec_boolean ("bf16", "bfloat16 real-valued layers",
+          "Run the network's real-valued stem and 1x1 skips in bfloat16 (CPUs with "
+          "AVX512-BF16; start fails elsewhere): about 15 % less network time, same "
+          "accuracy on the validation sets, but not bit-identical to the trainer",
+          DEFAULT_BF16, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MIN_CONFIDENCE,
       g_param_spec_float ("min-confidence", "Minimum confidence",
           "Points below this confidence are marked not visible; instances whose "
@@ -1215,6 +1240,7 @@ gst_bnn_landmarks_init (GstBnnLandmarks * self)
   self->interval = DEFAULT_INTERVAL;
   self->skip_when_busy = DEFAULT_SKIP_WHEN_BUSY;
   self->flip_test = DEFAULT_FLIP_TEST;
+  self->bf16 = DEFAULT_BF16;
   self->min_conf = DEFAULT_MIN_CONFIDENCE;
   self->max_instances = DEFAULT_MAX_INSTANCES;
   self->smoothing = DEFAULT_SMOOTHING;

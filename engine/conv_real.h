@@ -4,6 +4,7 @@
 #define BNN_CONV_REAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bnnlm/bnnlm.h"
 
@@ -20,6 +21,7 @@ typedef struct {
   const float *scale, *shift; /* NULL: no BN after the conv */
   int relu;                   /* ReLU after (BN) */
   int accumulate;             /* C += result instead of C = result */
+  const uint32_t *Bh;         /* NULL, or B in bf16 pairs (bnn_gemm_bf16_pack) for the bf16 GEMM */
 } bnn_gemm_w;
 
 /* For m < M, n < N: acc = bias[n]; acc = fma(A[m * lda + k], B(k, n), acc) for k = 0..K-1 in
@@ -50,6 +52,17 @@ void bnn_gemm_avx2_head(const bnn_gemm_w *g, int M, const float *X, size_t ldx, 
                         const float *sh, float *Ct, size_t ldct, float *tmp);
 void bnn_gemm_avx512_head(const bnn_gemm_w *g, int M, const float *X, size_t ldx, const float *sc,
                           const float *sh, float *Ct, size_t ldct, float *tmp);
+
+/* bfloat16 (conv_real_bf16.c, AVX512-BF16 CPUs only; docs/engine.md "bfloat16 real-valued
+ * layers"): the same contract as bnn_gemm_fn except that A and B are rounded to bf16 (nearest
+ * even) and the products summed in fp32 two k at a time, so not the same bits. Uses g->Bh; a
+ * GEMM without Bh (heads) or with K > BNN_GEMM_BF16_MAX_K runs the fp32 AVX-512 GEMM.
+ * Bh holds ceil(N / NR) panels of bnn_gemm_bf16_words(K) x NR words: word (k2, n) packs
+ * B(2 k2, n) in its low half and B(2 k2 + 1, n) in its high half (0 past K). */
+#define BNN_GEMM_BF16_MAX_K 1024
+int bnn_gemm_bf16_words(int K);
+void bnn_gemm_bf16_pack(const bnn_gemm_w *g, uint32_t *Bh);
+void bnn_gemm_avx512_bf16(const bnn_gemm_w *g, int M, const float *A, size_t lda, float *C, size_t ldc);
 #endif
 
 /* The GEMMs of an ISA (AVX2 and AVX-512 have their own; scalar and NEON use the generic ones). */

@@ -340,6 +340,53 @@ int bnn_net_set_flip_test(bnn_net *n, int on, char *err, size_t errlen) {
 
 int bnn_net_flip_test(const bnn_net *n) { return n ? n->flip_test : 0; }
 
+int bnn_bf16_supported(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return bnn_isa_supported(BNN_ISA_AVX512) && __builtin_cpu_supports("avx512bf16") ? 1 : 0;
+#else
+  return 0;
+#endif
+}
+
+int bnn_net_set_bf16(bnn_net *n, int on, char *err, size_t errlen) {
+  if (err && errlen) err[0] = '\0';
+  if (n == NULL) return -1;
+  if (!on) {
+    n->bf16 = 0;
+    n->gemm = bnn_gemm_for_isa(n->isa);
+    return 0;
+  }
+#if defined(__x86_64__)
+  if (n->isa != BNN_ISA_AVX512 || !bnn_bf16_supported()) {
+    if (err && errlen)
+      snprintf(err, errlen, "bfloat16 layers need the avx512 ISA on a CPU with AVX512-BF16 (the net runs %s%s)",
+               bnn_isa_name(n->isa), bnn_bf16_supported() ? "" : "; this CPU has no AVX512-BF16");
+    return -1;
+  }
+  for (int i = 0; i < n->n_layers; i++) {
+    bnn_layer *L = &n->layers[i];
+    if (!L->has_gemm || L->op == BNN_OP_HEAD || L->gw.Bh || L->gw.K > BNN_GEMM_BF16_MAX_K) continue;
+    const size_t np = (size_t)(L->gw.N + BNN_GEMM_NR - 1) / BNN_GEMM_NR;
+    uint32_t *Bh = bnn_net_alloc(n, sizeof(uint32_t) * np * (size_t)bnn_gemm_bf16_words(L->gw.K) * BNN_GEMM_NR);
+    if (Bh == NULL) {
+      if (err && errlen) snprintf(err, errlen, "out of memory for the bfloat16 weights");
+      return -1;
+    }
+    bnn_gemm_bf16_pack(&L->gw, Bh);
+    L->gw.Bh = Bh;
+  }
+  n->bf16 = 1;
+  n->gemm = bnn_gemm_avx512_bf16;
+  return 0;
+#else
+  if (err && errlen) snprintf(err, errlen, "bfloat16 layers need an x86-64 CPU with AVX512-BF16");
+  return -1;
+#endif
+}
+
+int bnn_net_bf16(const bnn_net *n) { return n ? n->bf16 : 0; }
+
 int bnn_net_output(const bnn_net *n, int i, bnn_output *out) {
   if (n == NULL || i < 0 || i >= n->n_outputs || out == NULL) return -1;
   *out = n->outputs[i];

@@ -67,6 +67,7 @@ struct bnn_net {
   float **head_planar; /* n_outputs: each head's writable output (outputs[i].data) */
   int flip_test;       /* run twice, on the input and its mirror, and average */
   float **flip_keep;   /* n_outputs: the first pass's outputs while the mirror runs */
+  int bf16;            /* the stem and skips run bnn_gemm_avx512_bf16 (bnn_net_set_bf16) */
   int timing;
   bnn_layer_stat *stats;
   void **allocs;

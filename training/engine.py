@@ -77,6 +77,7 @@ def lib():
         L.bnn_net_run.argtypes = [C.c_void_p]
         L.bnn_net_output.argtypes = [C.c_void_p, C.c_int, C.POINTER(Output)]
         L.bnn_net_set_flip_test.argtypes = [C.c_void_p, C.c_int, C.c_char_p, C.c_size_t]
+        L.bnn_net_set_bf16.argtypes = [C.c_void_p, C.c_int, C.c_char_p, C.c_size_t]
         L.bnn_decode_points.argtypes = [C.POINTER(Output), C.c_int, C.c_void_p, C.POINTER(Point)]
         _lib = L
     return _lib
@@ -100,7 +101,7 @@ class Engine:
     """One loaded model and one runnable net. run(x) takes an S x S x 3 float32 array (HWC,
     RGB, already normalised) and returns the outputs as (kind, C x H x W array) copies."""
 
-    def __init__(self, path, threads=1, isa="auto", flip=False):
+    def __init__(self, path, threads=1, isa="auto", flip=False, bf16=False):
         L = lib()
         err = C.create_string_buffer(ERR_LEN)
         self.model = L.bnn_model_load_file(path.encode(), err, ERR_LEN)
@@ -116,6 +117,10 @@ class Engine:
             msg = err.value.decode(errors="replace")
             self.close()
             raise RuntimeError(f"bnn_net_set_flip_test: {msg}")
+        if bf16 and L.bnn_net_set_bf16(self.net, 1, err, ERR_LEN) != 0:
+            msg = err.value.decode(errors="replace")
+            self.close()
+            raise RuntimeError(f"bnn_net_set_bf16: {msg}")
         self.size = self.info.input_size
         self.isa = L.bnn_isa_name(L.bnn_net_isa(self.net)).decode()
         ptr = L.bnn_net_input(self.net)

@@ -32,9 +32,9 @@ def resize_inputs(images, size):
     return x
 
 
-def predict_engine(path, ds, threads=1, isa="auto", batch=50, flip=False):
+def predict_engine(path, ds, threads=1, isa="auto", batch=50, flip=False, bf16=False):
     from engine import Engine
-    eng = Engine(path, threads=threads, isa=isa, flip=flip)
+    eng = Engine(path, threads=threads, isa=isa, flip=flip, bf16=bf16)
     s = eng.size
     mean = np.array(eng.info.mean[:], np.float32)
     std = np.array(eng.info.std[:], np.float32)
@@ -50,7 +50,7 @@ def predict_engine(path, ds, threads=1, isa="auto", batch=50, flip=False):
                 elif kind == 2:
                     segs.append(a.argmax(0).astype(np.uint8))
     dt = time.time() - t0
-    info = dict(backend="engine", isa=eng.isa, threads=threads, s=s, flip_test=flip,
+    info = dict(backend="engine", isa=eng.isa, threads=threads, s=s, flip_test=flip, bf16=bf16,
                 ms_per_image=round(1000 * dt / len(ds), 2),
                 binary_macs=int(eng.info.binary_macs), real_macs=int(eng.info.real_macs),
                 file_size=int(eng.info.file_size))
@@ -187,6 +187,8 @@ def main(argv=None):
     ap.add_argument("--isa", default="auto")
     ap.add_argument("--flip", action="store_true",
                     help="engine: flip test (mean of the image and its mirror, twice the time)")
+    ap.add_argument("--bf16", action="store_true",
+                    help="engine: stem and 1x1 skips in bfloat16 (AVX512-BF16 CPUs; not bit-exact)")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--ced-plot", default=None, help="face: write the CED plot here (png)")
     ap.add_argument("--json", default=None, help="write the results as JSON here")
@@ -205,8 +207,8 @@ def main(argv=None):
     runs = []
     if a.model:
         if a.backend == "engine":
-            runs.append(("engine" + (" flip test" if a.flip else ""),
-                         predict_engine(a.model, ds, a.threads, a.isa, flip=a.flip)))
+            runs.append(("engine" + (" flip test" if a.flip else "") + (" bf16" if a.bf16 else ""),
+                         predict_engine(a.model, ds, a.threads, a.isa, flip=a.flip, bf16=a.bf16)))
         else:
             runs.append(("reference", predict_reference(a.model, ds)))
     if a.ckpt:

@@ -17,8 +17,9 @@ static const char *usage_text =
     "                [--threshold T] [--iou R] [--flip] IMAGE...\n"
     "                (--flip: flip test, the mean of the image and its mirror; landmark models)\n"
     "                [--tiles N] (detector: also N x N overlapping tiles, for small subjects)\n"
+    "                [--bf16] (stem and 1x1 skips in bfloat16: AVX512-BF16 CPUs, not bit-exact)\n"
     "  bnnlm bench (--model FILE|NAME | --synthetic paper256|paper128) [--threads N]\n"
-    "              [--iters K] [--warmup W] [--isa scalar|avx2|avx512|neon] [--json]\n"
+    "              [--iters K] [--warmup W] [--isa scalar|avx2|avx512|neon] [--bf16] [--json]\n"
     "  bnnlm info FILE|NAME\n"
     "Model names (body, face, body-lite, face-lite, detect) are looked up in $BNNLM_MODEL_DIR,\n"
     "the source tree's models/ and the installed share/bnnlandmarks/models.\n";
@@ -101,7 +102,7 @@ static int cmd_predict(int argc, char **argv) {
   int threads = 1;
   bnn_isa isa = BNN_ISA_AUTO;
   float threshold = 0.3f, max_iou = BNN_DETECT_DEFAULT_IOU;
-  int flip = 0, tiles = 1;
+  int flip = 0, tiles = 1, bf16 = 0;
   const char **images = calloc((size_t)argc, sizeof(char *));
   int n_images = 0;
   if (images == NULL) return 1;
@@ -131,6 +132,7 @@ static int cmd_predict(int argc, char **argv) {
         return usage_error("bad --tiles '%s' (1 to 4)", v);
       }
     } else if (strcmp(argv[i], "--flip") == 0) flip = 1;
+    else if (strcmp(argv[i], "--bf16") == 0) bf16 = 1;
     else if (missing) {
       free(images);
       return usage_error("option %s needs a value", argv[i]);
@@ -159,7 +161,8 @@ static int cmd_predict(int argc, char **argv) {
   const bnn_model_info *info = bnn_model_get_info(m);
   char err[BNN_ERR_LEN];
   bnn_net *net = bnn_net_create(m, threads, isa, err, sizeof err);
-  if (net == NULL || (flip && bnn_net_set_flip_test(net, 1, err, sizeof err) != 0)) {
+  if (net == NULL || (flip && bnn_net_set_flip_test(net, 1, err, sizeof err) != 0) ||
+      (bf16 && bnn_net_set_bf16(net, 1, err, sizeof err) != 0)) {
     fprintf(stderr, "bnnlm: %s\n", err);
     bnn_net_free(net);
     bnn_model_free(m);
@@ -284,7 +287,7 @@ static double median(double *v, int n) {
 
 static int cmd_bench(int argc, char **argv) {
   const char *model_arg = NULL, *synth = NULL;
-  int threads = 1, iters = 20, warmup = 3, json = 0;
+  int threads = 1, iters = 20, warmup = 3, json = 0, bf16 = 0;
   bnn_isa isa = BNN_ISA_AUTO;
   for (int i = 0; i < argc; i++) {
     int missing = 0;
@@ -300,6 +303,7 @@ static int cmd_bench(int argc, char **argv) {
     } else if ((v = opt_value(argc, argv, &i, "--isa", &missing))) {
       if (parse_isa(v, &isa)) return usage_error("unknown --isa '%s'", v);
     } else if (strcmp(argv[i], "--json") == 0) json = 1;
+    else if (strcmp(argv[i], "--bf16") == 0) bf16 = 1;
     else if (missing) return usage_error("option %s needs a value", argv[i]);
     else return usage_error("unexpected argument '%s'", argv[i]);
   }
@@ -324,8 +328,9 @@ static int cmd_bench(int argc, char **argv) {
   } else if ((m = open_model(model_arg)) == NULL) return 1;
   const bnn_model_info *info = bnn_model_get_info(m);
   bnn_net *net = bnn_net_create(m, threads, isa, err, sizeof err);
-  if (net == NULL) {
+  if (net == NULL || (bf16 && bnn_net_set_bf16(net, 1, err, sizeof err) != 0)) {
     fprintf(stderr, "bnnlm: %s\n", err);
+    bnn_net_free(net);
     bnn_model_free(m);
     return 1;
   }
@@ -360,8 +365,8 @@ static int cmd_bench(int argc, char **argv) {
   double gmacs = (double)info->binary_macs / (ms_med * 1e-3) / 1e9;
   printf("model %s (%s), input %dx%d, %d layers, %.3f G binary MACs, %.3f G real MACs, %.2f M params\n",
          mname, info->name, S, S, nl, info->binary_macs * 1e-9, info->real_macs * 1e-9, info->n_params * 1e-6);
-  printf("isa %s, threads %d, %d iterations after %d warm-up runs, %.1f MiB allocated by the net\n\n", isa_name,
-         threads, iters, warmup, bnn_net_memory_bytes(net) / 1048576.0);
+  printf("isa %s%s, threads %d, %d iterations after %d warm-up runs, %.1f MiB allocated by the net\n\n", isa_name,
+         bnn_net_bf16(net) ? " (bf16 stem and skips)" : "", threads, iters, warmup, bnn_net_memory_bytes(net) / 1048576.0);
   printf("%-36s %9s %9s %6s %9s\n", "layer", "ms(med)", "ms(min)", "%", "GMAC/s");
   double *lmed = calloc((size_t)nl + 1, sizeof(double));
   double kind_ms[6] = {0};

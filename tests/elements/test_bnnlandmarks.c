@@ -8,6 +8,7 @@
 
 #include "test_util.h"
 
+#include "bnnlm/bnnlm.h"
 #include "gst/landmark/landmarkmeta.h"
 
 static const GstVideoFormat all_formats[] = {
@@ -678,6 +679,52 @@ GST_START_TEST (test_isa_property)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_bf16_property)
+{
+  /* bf16=true with isa=scalar: refused at start on every machine, the message says why */
+  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=1 ! video/x-raw,width=64,height=48 "
+      "! bnnlandmarks model=\"%s\" isa=scalar bf16=true ! fakesink", FACE_MODEL ());
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error message on the bus");
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (strstr (err->message, "bf16=true") && strstr (err->message, "AVX512-BF16"),
+      "%s", err->message);
+  fail_unless (dbg && strstr (dbg, "scalar"), "%s", dbg ? dbg : "(no debug)");
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+
+  if (!bnn_bf16_supported ()) {
+    g_print ("test_bf16_property: this CPU has no AVX512-BF16: only the refusal was tested\n");
+    return;
+  }
+  /* With AVX512-BF16 it runs and reads back. The test model's random weights make the
+   * points chaotic (a bf16 rounding moves them by pixels), so closeness to fp32 is checked on
+   * the trained models, in test_real_photo. */
+  const gint w = 64, h = 48;
+  gfloat xy[2 * 68];
+  face_points_with ("bf16=true", w, h, xy);
+  GstHarness *hrn = new_harness (FACE_MODEL (), "bf16=true", GST_VIDEO_FORMAT_RGB, w, h);
+  gboolean on = FALSE;
+  GstElement *el = gst_harness_find_element (hrn, "bnnlandmarks");
+  g_object_get (el, "bf16", &on, NULL);
+  gst_object_unref (el);
+  gst_harness_teardown (hrn);
+  fail_unless (on);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_smoothing_reduces_jitter)
 {
   /* the same picture, shifted by one pixel back and forth: smoothed points move less */
@@ -728,6 +775,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_flip_test);
   tcase_add_test (tc, test_state_changes);
   tcase_add_test (tc, test_isa_property);
+  tcase_add_test (tc, test_bf16_property);
   tcase_add_test (tc, test_smoothing_reduces_jitter);
   return s;
 }

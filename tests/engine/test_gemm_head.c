@@ -39,7 +39,7 @@ int main(void) {
       shift[o] = rnd(&r);
     }
     bnn_gemm_w g = {N, K, B, bias, (flags & 1) ? scale : NULL, (flags & 1) ? shift : NULL, (flags & 2) != 0,
-                    (flags & 4) != 0};
+                    (flags & 4) != 0, NULL};
     /* the head's input: X (M pixels x K channels, row stride ldx) and its BN */
     const size_t ldx = (size_t)K + (size_t)(test_next(&r) % 5), ldct = (size_t)M + 3;
     float *X = aligned_floats((size_t)M * ldx), *sc = aligned_floats((size_t)K), *sh = aligned_floats((size_t)K);

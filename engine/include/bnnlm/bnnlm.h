@@ -99,6 +99,17 @@ int bnn_net_run(bnn_net *n);
 int bnn_net_set_flip_test(bnn_net *n, int on, char *err, size_t errlen);
 int bnn_net_flip_test(const bnn_net *n);
 
+/* bfloat16 real-valued layers: with it on, the stem and the 1x1 skips (not the heads) run in
+ * bfloat16 with AVX512-BF16: inputs and weights rounded to bf16, products summed in fp32.
+ * Faster (those layers are 35-45 % of the shipped models' time in fp32), but the results are
+ * no longer bit-identical to the other ISAs and to the trainer: a binarization threshold can
+ * flip (docs/engine.md, "bfloat16 real-valued layers", has the measured accuracy). Needs the
+ * avx512 ISA and a CPU with AVX512-BF16 (bnn_bf16_supported). Allocates the bf16 weights
+ * here, never in run. Off by default. Returns 0, or -1 (err says why). */
+int bnn_bf16_supported(void);
+int bnn_net_set_bf16(bnn_net *n, int on, char *err, size_t errlen);
+int bnn_net_bf16(const bnn_net *n);
+
 /* Output i (0..n_outputs-1) after a run: planar C x H x W floats (logits). */
 typedef struct {
   bnn_output_kind kind;
