@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conv_real.h"
+#include "conv_real_epilogue_avx512.h"
 
 #define NR BNN_GEMM_NR
 #define MR 8
@@ -71,28 +72,7 @@ static inline __attribute__((always_inline)) void tile_nv(const int R, const int
       if (NV == 2) c[r][1] = _mm512_dpbf16_ps(c[r][1], x, w1);
     }
   }
-  /* the fp32 GEMM's epilogue */
-  const __mmask16 m0 = nvalid >= 16 ? 0xffff : (__mmask16)((1u << nvalid) - 1);
-  const __mmask16 m1 = nvalid >= 32 ? 0xffff : nvalid > 16 ? (__mmask16)((1u << (nvalid - 16)) - 1) : 0;
-  const __m512 zero = _mm512_setzero_ps();
-  __m512 sc0 = zero, sc1 = zero, sh0 = zero, sh1 = zero;
-  if (g->scale) {
-    sc0 = _mm512_load_ps(g->scale + j * NR);
-    sc1 = _mm512_load_ps(g->scale + j * NR + 16);
-    sh0 = _mm512_load_ps(g->shift + j * NR);
-    sh1 = _mm512_load_ps(g->shift + j * NR + 16);
-  }
-  for (int r = 0; r < R; r++) {
-    float *cr = C + (size_t)r * ldc;
-    for (int h = 0; h < NV; h++) {
-      __m512 v = c[r][h];
-      if (g->scale) v = _mm512_add_ps(_mm512_mul_ps(v, h ? sc1 : sc0), h ? sh1 : sh0);
-      if (g->relu) v = _mm512_max_ps(v, zero);
-      const __mmask16 m = h ? m1 : m0;
-      if (g->accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, cr + 16 * h), v);
-      _mm512_mask_storeu_ps(cr + 16 * h, m, v);
-    }
-  }
+  bnn_gemm_epilogue_avx512(R, NV, g, c, j, C, ldc, nvalid);
 }
 
 static inline __attribute__((always_inline)) void tile(const int R, const bnn_gemm_w *g, const uint32_t *A2,

@@ -11,16 +11,6 @@
 #include "synth_model.h"
 #include "test_util.h"
 
-static float *aligned_floats(size_t n) {
-  size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-  float *p = aligned_alloc(64, bytes);
-  REQUIRE(p != NULL, "out of memory");
-  memset(p, 0, bytes);
-  return p;
-}
-
-static float rnd(test_rng *r) { return 2.0f * test_unif(r) - 1.0f; }
-
 /* fp32 -> bf16 -> fp32, round to nearest even (finite inputs) */
 static double bf16(float x) {
   uint32_t u;
@@ -90,22 +80,22 @@ int main(void) {
     const int flags = (int)(test_next(&r) % 8); /* 1: BN, 2: ReLU, 4: accumulate */
     const int np = (N + BNN_GEMM_NR - 1) / BNN_GEMM_NR, Np = np * BNN_GEMM_NR;
     const size_t lda = (size_t)K + (size_t)(test_next(&r) % 4), ldc = (size_t)N + (size_t)(test_next(&r) % 4);
-    float *B = aligned_floats((size_t)np * K * BNN_GEMM_NR), *bias = aligned_floats((size_t)Np);
-    float *scale = aligned_floats((size_t)Np), *shift = aligned_floats((size_t)Np);
-    float *A = aligned_floats((size_t)M * lda), *C0 = aligned_floats((size_t)M * ldc);
-    float *C = aligned_floats((size_t)M * ldc), *Cf = aligned_floats((size_t)M * ldc);
+    float *B = test_aligned_floats((size_t)np * K * BNN_GEMM_NR), *bias = test_aligned_floats((size_t)Np);
+    float *scale = test_aligned_floats((size_t)Np), *shift = test_aligned_floats((size_t)Np);
+    float *A = test_aligned_floats((size_t)M * lda), *C0 = test_aligned_floats((size_t)M * ldc);
+    float *C = test_aligned_floats((size_t)M * ldc), *Cf = test_aligned_floats((size_t)M * ldc);
     uint32_t *Bh = aligned_alloc(64, ((sizeof(uint32_t) * np * bnn_gemm_bf16_words(K) * BNN_GEMM_NR) + 63) / 64 * 64);
     REQUIRE(Bh != NULL, "out of memory");
     for (int o = 0; o < N; o++) {
       for (int k = 0; k < K; k++)
-        B[(size_t)(o / BNN_GEMM_NR) * K * BNN_GEMM_NR + (size_t)k * BNN_GEMM_NR + o % BNN_GEMM_NR] = rnd(&r);
-      bias[o] = rnd(&r);
-      scale[o] = 2.0f * rnd(&r);
-      shift[o] = rnd(&r);
+        B[(size_t)(o / BNN_GEMM_NR) * K * BNN_GEMM_NR + (size_t)k * BNN_GEMM_NR + o % BNN_GEMM_NR] = test_sym(&r);
+      bias[o] = test_sym(&r);
+      scale[o] = 2.0f * test_sym(&r);
+      shift[o] = test_sym(&r);
     }
     for (int m = 0; m < M; m++)
-      for (int k = 0; k < K; k++) A[(size_t)m * lda + k] = 3.0f * rnd(&r);
-    for (size_t i = 0; i < (size_t)M * ldc; i++) C0[i] = rnd(&r);
+      for (int k = 0; k < K; k++) A[(size_t)m * lda + k] = 3.0f * test_sym(&r);
+    for (size_t i = 0; i < (size_t)M * ldc; i++) C0[i] = test_sym(&r);
     bnn_gemm_w g = {N, K, B, bias, (flags & 1) ? scale : NULL, (flags & 1) ? shift : NULL, (flags & 2) != 0,
                     (flags & 4) != 0, NULL};
     /* no bf16 weights: the fp32 GEMM's bits */

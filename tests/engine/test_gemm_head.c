@@ -9,16 +9,6 @@
 #include "conv_real.h"
 #include "test_util.h"
 
-static float *aligned_floats(size_t n) {
-  size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
-  float *p = aligned_alloc(64, bytes);
-  REQUIRE(p != NULL, "out of memory");
-  memset(p, 0, bytes);
-  return p;
-}
-
-static float rnd(test_rng *r) { return 2.0f * test_unif(r) - 1.0f; }
-
 int main(void) {
   static const bnn_isa isas[] = {BNN_ISA_SCALAR, BNN_ISA_AVX2, BNN_ISA_AVX512, BNN_ISA_NEON};
   test_rng r = {42};
@@ -29,29 +19,29 @@ int main(void) {
     const int M = 1 + (int)(test_next(&r) % 150);
     const int flags = (int)(test_next(&r) % 8); /* 1: BN, 2: ReLU, 4: accumulate */
     const int np = (N + BNN_GEMM_NR - 1) / BNN_GEMM_NR, Np = np * BNN_GEMM_NR;
-    float *B = aligned_floats((size_t)np * K * BNN_GEMM_NR), *bias = aligned_floats((size_t)Np);
-    float *scale = aligned_floats((size_t)Np), *shift = aligned_floats((size_t)Np);
+    float *B = test_aligned_floats((size_t)np * K * BNN_GEMM_NR), *bias = test_aligned_floats((size_t)Np);
+    float *scale = test_aligned_floats((size_t)Np), *shift = test_aligned_floats((size_t)Np);
     for (int o = 0; o < N; o++) {
       for (int k = 0; k < K; k++)
-        B[(size_t)(o / BNN_GEMM_NR) * K * BNN_GEMM_NR + (size_t)k * BNN_GEMM_NR + o % BNN_GEMM_NR] = rnd(&r);
-      bias[o] = rnd(&r);
-      scale[o] = 2.0f * rnd(&r);
-      shift[o] = rnd(&r);
+        B[(size_t)(o / BNN_GEMM_NR) * K * BNN_GEMM_NR + (size_t)k * BNN_GEMM_NR + o % BNN_GEMM_NR] = test_sym(&r);
+      bias[o] = test_sym(&r);
+      scale[o] = 2.0f * test_sym(&r);
+      shift[o] = test_sym(&r);
     }
     bnn_gemm_w g = {N, K, B, bias, (flags & 1) ? scale : NULL, (flags & 1) ? shift : NULL, (flags & 2) != 0,
                     (flags & 4) != 0, NULL};
     /* the head's input: X (M pixels x K channels, row stride ldx) and its BN */
     const size_t ldx = (size_t)K + (size_t)(test_next(&r) % 5), ldct = (size_t)M + 3;
-    float *X = aligned_floats((size_t)M * ldx), *sc = aligned_floats((size_t)K), *sh = aligned_floats((size_t)K);
-    float *A = aligned_floats((size_t)M * K), *tmp = aligned_floats((size_t)M * K);
-    float *C0 = aligned_floats((size_t)M * N), *C = aligned_floats((size_t)M * N), *Ct = aligned_floats(ldct * N);
+    float *X = test_aligned_floats((size_t)M * ldx), *sc = test_aligned_floats((size_t)K), *sh = test_aligned_floats((size_t)K);
+    float *A = test_aligned_floats((size_t)M * K), *tmp = test_aligned_floats((size_t)M * K);
+    float *C0 = test_aligned_floats((size_t)M * N), *C = test_aligned_floats((size_t)M * N), *Ct = test_aligned_floats(ldct * N);
     for (int k = 0; k < K; k++) {
-      sc[k] = 2.0f * rnd(&r);
-      sh[k] = rnd(&r);
+      sc[k] = 2.0f * test_sym(&r);
+      sh[k] = test_sym(&r);
     }
     for (int m = 0; m < M; m++)
       for (int k = 0; k < K; k++) {
-        float x = 3.0f * rnd(&r);
+        float x = 3.0f * test_sym(&r);
         if (trial % 10 == 0 && m == 0 && k == 0) x = NAN; /* NaN -> the ReLU's 0 */
         if (trial % 10 == 1 && k % 3 == 0) x = -0.0f, sh[k] = -0.0f; /* -0 * sc + -0 = -0 (sc > 0) */
         X[(size_t)m * ldx + k] = x;
@@ -62,7 +52,7 @@ int main(void) {
         A[(size_t)m * K + k] = v > 0 ? v : 0.0f;
       }
     for (int m = 0; m < M; m++)
-      for (int o = 0; o < N; o++) C0[(size_t)m * N + o] = rnd(&r); /* what accumulate adds to */
+      for (int o = 0; o < N; o++) C0[(size_t)m * N + o] = test_sym(&r); /* what accumulate adds to */
     for (size_t i = 0; i < sizeof isas / sizeof *isas; i++) {
       if (!bnn_isa_supported(isas[i])) continue;
       memcpy(C, C0, sizeof(float) * (size_t)M * N);

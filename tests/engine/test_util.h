@@ -48,6 +48,18 @@ static inline unsigned long long test_next(test_rng *r) {
 
 static inline float test_unif(test_rng *r) { return (float)((double)(test_next(r) >> 40) / 16777216.0); }
 
+/* uniform in [-1, 1) */
+static inline float test_sym(test_rng *r) { return 2.0f * test_unif(r) - 1.0f; }
+
+/* n zeroed floats, 64-byte aligned (free() them) */
+static inline float *test_aligned_floats(size_t n) {
+  size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+  float *p = aligned_alloc(64, bytes);
+  REQUIRE(p != NULL, "out of memory");
+  memset(p, 0, bytes);
+  return p;
+}
+
 /* A generated model in file format version fmt (0: the default, 2), loaded; exits on failure. */
 static inline bnn_model *test_model_format(int S, int F, int D, int K, int seg, int det,
                                            unsigned long long seed, int fmt) {
