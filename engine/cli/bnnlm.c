@@ -403,10 +403,10 @@ static int cmd_bench(int argc, char **argv) {
   if (json) {
     printf("{\"model\": ");
     json_string(stdout, mname);
-    printf(", \"isa\": \"%s\", \"threads\": %d, \"iters\": %d, \"input_size\": %d, \"ms_median\": %.4f, "
+    printf(", \"isa\": \"%s\", \"bf16\": %s, \"threads\": %d, \"iters\": %d, \"input_size\": %d, \"ms_median\": %.4f, "
            "\"ms_min\": %.4f, \"decode_ms\": %.4f, \"binary_gmacs\": %.2f, \"binary_macs\": %llu, "
            "\"real_macs\": %llu, \"layers\": [",
-           isa_name, threads, iters, S, ms_med, ms_min, dec_med, gmacs, (unsigned long long)info->binary_macs,
+           isa_name, bnn_net_bf16(net) ? "true" : "false", threads, iters, S, ms_med, ms_min, dec_med, gmacs, (unsigned long long)info->binary_macs,
            (unsigned long long)info->real_macs);
     for (int l = 0; l < nl && lmed; l++) {
       printf("%s{\"label\": ", l ? ", " : "");

@@ -77,6 +77,10 @@ with tempfile.TemporaryDirectory() as d:
         for k in ("ms_median", "ms_min", "isa", "threads", "binary_gmacs", "model"):
             check(k in b, "bench json key " + k)
         check(b["threads"] == 2 and b["ms_min"] > 0 and b["ms_min"] <= b["ms_median"], "bench values")
+        check(b.get("bf16") is False, "bench json: bf16 false by default")
+    # --bf16: refused with a reason where the net is not avx512 (every CPU: --isa scalar)
+    r = run(bnnlm, "bench", "--model", model, "--iters", "1", "--isa", "scalar", "--bf16")
+    check(r.returncode == 1 and "bfloat16" in r.stderr, "bench --bf16 --isa scalar: " + r.stderr)
 
     det = os.path.join(d, "det.bnn")
     run(genmodel, "--size", "32", "--width", "16", "--depth", "1", "--points", "0", "--detect", "2",
