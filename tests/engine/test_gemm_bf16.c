@@ -2,7 +2,7 @@
  * on the same bf16-rounded inputs and weights: random shapes with odd K (the zero high half of
  * the last pair), N tails and M tails, every epilogue (BN, ReLU, accumulate); a GEMM without bf16
  * weights (a head) runs the fp32 AVX-512 GEMM bit for bit; bnn_net_set_bf16 refuses a net that
- * does not run avx512, and turns on and off. Exit 77 (skipped) on CPUs without AVX512-BF16. */
+ * does not run avx512, turns on and off, and gives the same bits on 1 and 3 threads. Exit 77 (skipped) on CPUs without AVX512-BF16. */
 #include <math.h>
 #include <stdint.h>
 
@@ -55,6 +55,14 @@ static void test_net_switch(void) {
   size_t differ = 0;
   for (size_t i = 0; i < cnt; i++) differ += o.data[i] != ref[i];
   CHECK(differ > 0, "bf16 on gave the fp32 bits: the bf16 GEMM did not run");
+  /* bf16 on 3 threads: the same bits as on 1 (each row is converted and summed on its own) */
+  bnn_net *n3 = bnn_net_create(m, 3, BNN_ISA_AVX512, err, sizeof err);
+  REQUIRE(n3 != NULL && bnn_net_set_bf16(n3, 1, err, sizeof err) == 0, "%s", err);
+  memcpy(bnn_net_input(n3), in, sizeof(float) * (size_t)S * S * 3);
+  bnn_output o3;
+  REQUIRE(bnn_net_run(n3) == 0 && bnn_net_output(n3, 0, &o3) == 0, "bf16 run, 3 threads");
+  CHECK(memcmp(o3.data, o.data, cnt * sizeof(float)) == 0, "bf16: 3 threads differ from 1");
+  bnn_net_free(n3);
   CHECK(bnn_net_set_bf16(n, 0, err, sizeof err) == 0 && !bnn_net_bf16(n), "set_bf16 off");
   REQUIRE(bnn_net_run(n) == 0 && bnn_net_output(n, 0, &o) == 0, "fp32 run again");
   CHECK(memcmp(o.data, ref, cnt * sizeof(float)) == 0, "off again: not the fp32 bits");
