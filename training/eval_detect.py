@@ -46,15 +46,20 @@ def average_precision(dets, ds, cls, iou_thr=IOU):
 
 def _matches(dets, ds, cls, iou_thr):
     """Greedy matching, best score first per image: [(score, 1 = TP / 0 = FP)], n_gt."""
-    recs = []
-    n_gt = 0
+    per = _image_matches(dets, ds, cls, iou_thr)
+    return [r for recs in per for r in recs[0]], sum(n for _, n in per)
+
+
+def _image_matches(dets, ds, cls, iou_thr):
+    """_matches per image that labels cls, in image order: [([(score, tp)], n_gt)]."""
+    out = []
     for i, d in enumerate(dets):
         if not ds.labelled[i, cls]:
             continue
+        recs = []
         sel = ds.cls[i] == cls
         gt = ds.boxes[i][sel & ~ds.ignore[i]]
         ig = ds.boxes[i][sel & ds.ignore[i]]
-        n_gt += len(gt)
         used = np.zeros(len(gt), bool)
         for b in d[np.argsort(-d[:, 4], kind="stable")]:
             iou, _ = iou_one(b, gt)
@@ -72,7 +77,52 @@ def _matches(dets, ds, cls, iou_thr):
                 if len(ig) and ioa.max() >= 0.5:
                     continue
                 recs.append((b[4], 0))
-    return recs, n_gt
+        out.append((recs, len(gt)))
+    return out
+
+
+def _ap_arrays(scores, tp, n_gt):
+    """pr_curve's AP from arrays (the same stable order, the same interpolation)."""
+    if n_gt == 0:
+        return float("nan")
+    if len(scores) == 0:
+        return 0.0
+    o = np.argsort(-scores, kind="stable")
+    t = np.cumsum(tp[o])
+    rec = t / n_gt
+    prec = t / np.arange(1, len(o) + 1)
+    mrec = np.concatenate([[0], rec, [1]])
+    mpre = np.maximum.accumulate(np.concatenate([[0], prec, [0]])[::-1])[::-1]
+    idx = np.where(mrec[1:] != mrec[:-1])[0]
+    return float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
+
+
+def bootstrap_ap(dets, ds, cls, other=None, n=1000, seed=0, iou_thr=IOU):
+    """95 % interval of AP@iou_thr when the images that label cls are resampled with
+    replacement (n times). With other (detections of a second model on the same images), the
+    paired interval of AP(other) - AP(dets) over the same resamples: a difference whose
+    interval holds 0 is one this split cannot resolve. Returns (low, high)."""
+    def arrays(d):
+        return [(np.array([r[0] for r in recs], np.float64), np.array([r[1] for r in recs], np.float64), g)
+                for recs, g in _image_matches(d, ds, cls, iou_thr)]
+
+    def ap(per, pick):
+        return _ap_arrays(np.concatenate([per[k][0] for k in pick]),
+                          np.concatenate([per[k][1] for k in pick]), sum(per[k][2] for k in pick))
+
+    a = arrays(dets)
+    b = arrays(other) if other is not None else None
+    if not a:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    vals = []
+    for _ in range(n):
+        pick = rng.integers(0, len(a), len(a))
+        v = ap(a, pick)
+        vals.append(ap(b, pick) - v if b is not None else v)
+    vals = np.array(vals)
+    vals = vals[~np.isnan(vals)]
+    return float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))
 
 
 def best_f1(dets, ds, cls, iou_thr=IOU):
@@ -234,9 +284,9 @@ class EngineDetector:
         return [(d.cls, d.score, d.x, d.y, d.w, d.h) for d in kept], ms
 
 
-def eval_engine(path, ds, threads=1, max_iou=0.45, tiles=1):
-    """max_iou: the engine's same-class box suppression (bnndetect's iou-threshold; 1 = none);
-    tiles: bnndetect's tiles."""
+def engine_detections(path, ds, threads=1, max_iou=0.45, tiles=1):
+    """The model's detections on every image of ds, as bnndetect makes them: (class names,
+    per class a list per image of (N, 5) [x, y, w, h, score], ms per image)."""
     det = EngineDetector(path, threads=threads, max_iou=max_iou, tiles=tiles)
     names = det.classes
     per = [[] for _ in names]
@@ -248,11 +298,22 @@ def eval_engine(path, ds, threads=1, max_iou=0.45, tiles=1):
             a = np.array([[r[2], r[3], r[4], r[5], r[1]] for r in res if r[0] == c],
                          np.float32).reshape(-1, 5)
             per[c].append(a)
+    return names, per, times
+
+
+def eval_engine(path, ds, threads=1, max_iou=0.45, tiles=1, bootstrap=0, dets=None):
+    """max_iou: the engine's same-class box suppression (bnndetect's iou-threshold; 1 = none);
+    tiles: bnndetect's tiles; bootstrap: resamples for the AP's 95 % interval (0: none);
+    dets: engine_detections' result, if already computed."""
+    names, per, times = dets or engine_detections(path, ds, threads, max_iou, tiles)
     out = {}
     for c, name in enumerate(names):
         ap, n = average_precision(per[c], ds, CLASSES.index(name))
         out[f"ap_{name}"] = round(ap, 4)
         out[f"n_gt_{name}"] = n
+        if bootstrap:
+            lo, hi = bootstrap_ap(per[c], ds, CLASSES.index(name), n=bootstrap)
+            out[f"ap_{name}_ci95"] = [round(lo, 3), round(hi, 3)]
         f1, thr, p, r = best_f1(per[c], ds, CLASSES.index(name))
         out[f"best_f1_{name}"] = dict(f1=round(f1, 3), threshold=round(thr, 3),
                                       precision=round(p, 3), recall=round(r, 3))
@@ -272,12 +333,26 @@ def main(argv=None):
                     "IoU, as bnndetect's iou-threshold (1: score every peak)")
     ap.add_argument("--tiles", type=int, default=1, help="also N x N overlapping tiles, as "
                     "bnndetect's tiles (1: the whole frame only)")
+    ap.add_argument("--bootstrap", type=int, default=1000, help="resamples of the images for "
+                    "the 95 %% intervals (0: none)")
+    ap.add_argument("--compare", default=None, help="a second .bnn: its AP too, and the paired "
+                    "95 %% interval of AP(compare) - AP(model) over the same resamples")
     args = ap.parse_args(argv)
     ds = DetSet(args.split, args.data_root)
-    res = eval_engine(args.model, ds, args.threads, args.iou, args.tiles)
+    da = engine_detections(args.model, ds, args.threads, args.iou, args.tiles)
+    res = eval_engine(args.model, ds, bootstrap=args.bootstrap, dets=da)
     res["tiles"] = args.tiles
     res["images"] = len(ds)
     print(json.dumps(res))
+    if args.compare:
+        db = engine_detections(args.compare, ds, args.threads, args.iou, args.tiles)
+        rb = eval_engine(args.compare, ds, bootstrap=args.bootstrap, dets=db)
+        rb["model"] = args.compare
+        for c, name in enumerate(da[0]):
+            lo, hi = bootstrap_ap(da[1][c], ds, CLASSES.index(name), other=db[1][c],
+                                  n=max(args.bootstrap, 1))
+            rb[f"ap_{name}_minus_model_ci95"] = [round(lo, 3), round(hi, 3)]
+        print(json.dumps(rb))
 
 
 if __name__ == "__main__":
