@@ -112,12 +112,15 @@ def score(task, ds, hms, segs, s):
     if task == "body":
         vis = ds.visible.numpy()
         p, per, n = metrics.pck(pred, gt, vis)
+        hit, m, _ = metrics.pck_hits(pred, gt, vis)
+        res["_per_image"] = (hit.sum(1), m.sum(1))
         ph, perh, nh = metrics.pck(pred, gt, vis, thr=0.5, torso=HEAD_SEGMENT)
         names = ds.meta["keypoints"]
         res.update(pck=p, pck_joint=dict(zip(names, per.tolist())), n_images=n,
                    pckh=ph, pckh_joint=dict(zip(names, perh.tolist())), n_images_pckh=nh)
     else:
         e = metrics.nme(pred, gt)
+        res["_per_image"] = (e, np.ones_like(e))
         t, frac, auc = metrics.ced(e, 0.1)
         res.update(nme=float(e.mean()), nme_median=float(np.median(e)),
                    failure_rate=float((e > 0.1).mean()), auc10=auc, n_images=len(e),
@@ -192,6 +195,11 @@ def main(argv=None):
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--ced-plot", default=None, help="face: write the CED plot here (png)")
     ap.add_argument("--json", default=None, help="write the results as JSON here")
+    ap.add_argument("--bootstrap", type=int, default=1000, help="resamples of the images for "
+                    "the 95 %% intervals of NME / PCK, and of each later run's difference from "
+                    "the first (0: none)")
+    ap.add_argument("--compare", default=None, help="a second .bnn run through the engine the "
+                    "same way: the paired interval of its difference from the first model")
     a = ap.parse_args(argv)
     torch.set_num_threads(max(1, a.threads))
     task = a.task
@@ -211,6 +219,9 @@ def main(argv=None):
                          predict_engine(a.model, ds, a.threads, a.isa, flip=a.flip, bf16=a.bf16)))
         else:
             runs.append(("reference", predict_reference(a.model, ds)))
+    if a.compare:
+        runs.append((f"engine {a.compare}" + (" flip test" if a.flip else "") + (" bf16" if a.bf16 else ""),
+                     predict_engine(a.compare, ds, a.threads, a.isa, flip=a.flip, bf16=a.bf16)))
     if a.ckpt:
         runs.append(("binary (torch)", predict_torch(a.ckpt, ds)))
     if a.twin:
@@ -219,10 +230,25 @@ def main(argv=None):
         ap.error("nothing to score: give a .bnn, --ckpt or --twin")
     out = {}
     curves = {}
+    first = None  # the first run's per-image values, for the paired intervals
+    metric = "pck" if task == "body" else "nme"
     for label, (hms, segs, info) in runs:
         res = score(task, ds, hms, segs, info["s"])
         print(f"== {label}: {json.dumps(info)}")
         print(fmt(res, task))
+        num, den = res.pop("_per_image")
+        if a.bootstrap:
+            lo, hi = metrics.bootstrap_ratio(num, den, n=a.bootstrap)
+            res[f"{metric}_ci95"] = [lo, hi]
+            print(f"  {metric.upper()} 95 % interval (images resampled {a.bootstrap} times): "
+                  f"{100 * lo:.2f} - {100 * hi:.2f} %")
+            if first is None:
+                first = (runs[0][0], num, den)
+            else:
+                lo, hi = metrics.bootstrap_ratio(first[1], first[2], num, den, n=a.bootstrap)
+                res[f"{metric}_minus_first_ci95"] = [lo, hi]
+                print(f"  {metric.upper()} minus {first[0]}'s, paired 95 % interval: "
+                      f"{100 * lo:+.2f} to {100 * hi:+.2f} points")
         if "_ced" in res:
             t, frac = res.pop("_ced")
             curves[label] = (t, frac, res["auc10"])

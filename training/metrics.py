@@ -10,16 +10,36 @@ def pck(pred, gt, vis, thr=0.2, torso=BODY_TORSO):
     """pred, gt: N x K x 2 (same frame), vis: N x K bool. Images without both torso points
     are skipped. Returns (overall PCK, per-joint PCK array, number of images used)."""
     pred, gt, vis = np.asarray(pred), np.asarray(gt), np.asarray(vis, bool)
+    hit, m, ok = pck_hits(pred, gt, vis, thr, torso)
+    per = hit.sum(0) / np.maximum(m.sum(0), 1)
+    overall = hit.sum() / max(m.sum(), 1)
+    return float(overall), per, int(ok.sum())
+
+
+def pck_hits(pred, gt, vis, thr=0.2, torso=BODY_TORSO):
+    """pck's per-point hits and scored points (N x K bool each) and the images used (N)."""
+    pred, gt, vis = np.asarray(pred), np.asarray(gt), np.asarray(vis, bool)
     a, b = torso
     ok = vis[:, a] & vis[:, b]
     d = np.linalg.norm(gt[:, a] - gt[:, b], axis=1)
     ok &= d > 1e-3
     err = np.linalg.norm(pred - gt, axis=2) / np.maximum(d, 1e-3)[:, None]
     m = vis & ok[:, None]
-    hit = (err <= thr) & m
-    per = hit.sum(0) / np.maximum(m.sum(0), 1)
-    overall = hit.sum() / max(m.sum(), 1)
-    return float(overall), per, int(ok.sum())
+    return (err <= thr) & m, m, ok
+
+
+def bootstrap_ratio(num, den, other_num=None, other_den=None, n=1000, seed=0):
+    """95 % interval of sum(num) / sum(den) over the images resampled with replacement (num,
+    den: one value per image; NME: the image's NME and 1; PCK: its hits and scored points).
+    With other_*: the paired interval of the other ratio minus this one, same resamples."""
+    num, den = np.asarray(num, np.float64), np.asarray(den, np.float64)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(num), (n, len(num)))
+    v = num[idx].sum(1) / np.maximum(den[idx].sum(1), 1e-12)
+    if other_num is not None:
+        on, od = np.asarray(other_num, np.float64), np.asarray(other_den, np.float64)
+        v = on[idx].sum(1) / np.maximum(od[idx].sum(1), 1e-12) - v
+    return float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))
 
 
 def nme(pred, gt, eyes=FACE_EYES):
