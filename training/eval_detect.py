@@ -82,7 +82,8 @@ def _image_matches(dets, ds, cls, iou_thr):
 
 
 def _ap_arrays(scores, tp, n_gt):
-    """pr_curve's AP from arrays (the same stable order, the same interpolation)."""
+    """All-point interpolated AP (VOC 2010+) of detections with these scores and TP flags,
+    best score first (stable), against n_gt boxes."""
     if n_gt == 0:
         return float("nan")
     if len(scores) == 0:
@@ -137,19 +138,14 @@ def best_f1(dets, ds, cls, iou_thr=IOU):
 
 
 def pr_curve(recs, n_gt):
-    """All-point interpolated AP and the (precision, recall, score) arrays."""
+    """All-point interpolated AP and the (precision, recall, score) arrays, best score first."""
     recs = sorted(recs, key=lambda r: -r[0])
-    tp = np.cumsum([r[1] for r in recs])
-    fp = np.cumsum([1 - r[1] for r in recs])
-    rec = tp / n_gt
-    prec = tp / np.maximum(tp + fp, 1e-9)
-    mrec = np.concatenate([[0], rec, [1]])
-    mpre = np.concatenate([[0], prec, [0]])
-    for k in range(len(mpre) - 2, -1, -1):
-        mpre[k] = max(mpre[k], mpre[k + 1])
-    idx = np.where(mrec[1:] != mrec[:-1])[0]
-    ap = float(np.sum((mrec[idx + 1] - mrec[idx]) * mpre[idx + 1]))
-    return ap, (prec, rec, np.array([r[0] for r in recs]))
+    scores = np.array([r[0] for r in recs], np.float64)
+    tp = np.array([r[1] for r in recs], np.float64)
+    t = np.cumsum(tp)
+    rec = t / n_gt
+    prec = t / np.arange(1, len(recs) + 1)
+    return _ap_arrays(scores, tp, n_gt), (prec, rec, scores)
 
 
 def decode_torch(center, size, offset, geom, S, threshold=0.01, max_det=100):

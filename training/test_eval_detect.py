@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_eval_detect.py: the detector's AP@0.5 and its bootstrap intervals (eval_detect.py) on
 hand-made detections: perfect ones, one false positive ranked first (AP 8/9 by hand), a
-detection on a crowd box (neither TP nor FP), the array form against pr_curve, and the
+detection on a crowd box (neither TP nor FP), pr_curve's precision and recall, and the
 paired interval of a difference (0 against itself, above 0 for a better model)."""
 import os
 import sys
@@ -46,8 +46,9 @@ def main():
     ap, _ = average_precision(fp, ds, 0)
     assert abs(ap - 8 / 9) < 1e-9, ap
     recs, n_gt = _matches(fp, ds, 0, 0.5)
-    arr_ap = _ap_arrays(np.array([r[0] for r in recs]), np.array([r[1] for r in recs], float), n_gt)
-    assert abs(arr_ap - pr_curve(recs, n_gt)[0]) < 1e-12
+    _, (prec, rec, scores) = pr_curve(recs, n_gt)
+    assert scores[0] == np.float32(0.95) and prec[0] == 0 and abs(prec[-1] - 8 / 9) < 1e-12
+    assert rec[-1] == 1.0 and abs(_ap_arrays(np.zeros(0), np.zeros(0), 3)) == 0.0
     lo, hi = bootstrap_ap(fp, ds, 0, n=300)
     assert 0 < lo <= ap <= hi <= 1.0, (lo, ap, hi)
     # paired differences: a model against itself is exactly 0; the perfect one is never worse
