@@ -94,13 +94,7 @@ int main(void) {
     float *C = test_aligned_floats((size_t)M * ldc), *Cf = test_aligned_floats((size_t)M * ldc);
     uint32_t *Bh = aligned_alloc(64, ((sizeof(uint32_t) * np * bnn_gemm_bf16_words(K) * BNN_GEMM_NR) + 63) / 64 * 64);
     REQUIRE(Bh != NULL, "out of memory");
-    for (int o = 0; o < N; o++) {
-      for (int k = 0; k < K; k++)
-        B[(size_t)(o / BNN_GEMM_NR) * K * BNN_GEMM_NR + (size_t)k * BNN_GEMM_NR + o % BNN_GEMM_NR] = test_sym(&r);
-      bias[o] = test_sym(&r);
-      scale[o] = 2.0f * test_sym(&r);
-      shift[o] = test_sym(&r);
-    }
+    test_random_gemm(&r, N, K, BNN_GEMM_NR, B, bias, scale, shift);
     for (int m = 0; m < M; m++)
       for (int k = 0; k < K; k++) A[(size_t)m * lda + k] = 3.0f * test_sym(&r);
     for (size_t i = 0; i < (size_t)M * ldc; i++) C0[i] = test_sym(&r);

@@ -21,13 +21,7 @@ int main(void) {
     const int np = (N + BNN_GEMM_NR - 1) / BNN_GEMM_NR, Np = np * BNN_GEMM_NR;
     float *B = test_aligned_floats((size_t)np * K * BNN_GEMM_NR), *bias = test_aligned_floats((size_t)Np);
     float *scale = test_aligned_floats((size_t)Np), *shift = test_aligned_floats((size_t)Np);
-    for (int o = 0; o < N; o++) {
-      for (int k = 0; k < K; k++)
-        B[(size_t)(o / BNN_GEMM_NR) * K * BNN_GEMM_NR + (size_t)k * BNN_GEMM_NR + o % BNN_GEMM_NR] = test_sym(&r);
-      bias[o] = test_sym(&r);
-      scale[o] = 2.0f * test_sym(&r);
-      shift[o] = test_sym(&r);
-    }
+    test_random_gemm(&r, N, K, BNN_GEMM_NR, B, bias, scale, shift);
     bnn_gemm_w g = {N, K, B, bias, (flags & 1) ? scale : NULL, (flags & 1) ? shift : NULL, (flags & 2) != 0,
                     (flags & 4) != 0, NULL};
     /* the head's input: X (M pixels x K channels, row stride ldx) and its BN */

@@ -51,6 +51,19 @@ static inline float test_unif(test_rng *r) { return (float)((double)(test_next(r
 /* uniform in [-1, 1) */
 static inline float test_sym(test_rng *r) { return 2.0f * test_unif(r) - 1.0f; }
 
+/* Random weights of a real conv in the GEMM's panel layout (conv_real.h: panels of nr output
+ * channels, element (k, o) of panel o / nr at k * nr + o % nr), bias, and a BN scale in
+ * [-2, 2) and shift, for N outputs and K inputs. */
+static inline void test_random_gemm(test_rng *r, int N, int K, int nr, float *B, float *bias, float *scale,
+                                    float *shift) {
+  for (int o = 0; o < N; o++) {
+    for (int k = 0; k < K; k++) B[(size_t)(o / nr) * K * nr + (size_t)k * nr + o % nr] = test_sym(r);
+    bias[o] = test_sym(r);
+    scale[o] = 2.0f * test_sym(r);
+    shift[o] = test_sym(r);
+  }
+}
+
 /* n zeroed floats, 64-byte aligned (free() them) */
 static inline float *test_aligned_floats(size_t n) {
   size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
