@@ -28,6 +28,14 @@ GST_DEBUG_CATEGORY_STATIC (bnn_landmarks_debug);
 #define DEFAULT_FLIP_TEST FALSE
 #define DEFAULT_BF16 FALSE
 #define DEFAULT_MIN_CONFIDENCE 0.2f
+#define DEFAULT_MIN_REGION_SCORE -1.0f
+/* min-region-score=-1 resolves per task, from the scores of the shipped detector's boxes
+ * (at its default threshold 0.2) times the shipped landmark models' mean point confidence
+ * on the data/detect train split (docs/detector.md "Verified by the landmark model"):
+ * body: F1 is flat (0.47) from 0.02 to 0.04; face: F1 peaks at 0.12-0.13 (0.77), 0.10
+ * keeps 3 % more faces for an F1 of 0.74 (recall first, as bnndetect's threshold). */
+#define AUTO_REGION_SCORE_BODY 0.03f
+#define AUTO_REGION_SCORE_FACE 0.10f
 #define DEFAULT_MAX_INSTANCES 4
 #define DEFAULT_SMOOTHING TRUE
 #define DEFAULT_MIN_CUTOFF 1.0
@@ -43,6 +51,7 @@ enum {
   PROP_INFERENCE_INTERVAL,
   PROP_SKIP_WHEN_BUSY,
   PROP_MIN_CONFIDENCE,
+  PROP_MIN_REGION_SCORE,
   PROP_MAX_INSTANCES,
   PROP_SMOOTHING,
   PROP_MIN_CUTOFF,
@@ -61,6 +70,7 @@ typedef enum { REGION_WHOLE = 0, REGION_TRACKED, REGION_ROI } RegionKind;
 typedef struct {
   RegionKind kind;
   float box[4]; /* subject box, edges (for WHOLE: the frame) */
+  float confidence; /* ROI: the detector's confidence ("detection" parameter), else 1 */
   bnn_crop crop;
 } Region;
 
@@ -102,6 +112,7 @@ typedef struct {
   gboolean flip_test;
   gboolean bf16;
   gfloat min_conf;
+  gfloat min_region_score; /* -1: the task's default */
   guint max_instances;
   gboolean smoothing;
   OneEuroParams euro;
@@ -116,6 +127,7 @@ typedef struct {
   gint S, K, heat_idx, seg_idx, seg_w, seg_h;
   guint max_inst;
   gboolean async;
+  gfloat auto_region_score; /* min-region-score -1 for this model's task */
   guint8 *classmap_scratch;
   Region *regions; /* max_inst, streaming thread */
   Result work;     /* written by the inferring thread only */
@@ -279,14 +291,15 @@ find_slot (GstBnnLandmarks * self, guint64 track_id)
   return oldest;
 }
 
-/* The mean point confidence an instance needs to be kept. An upstream region's instance
- * needs half of min-confidence: a detector already found a subject there (body-lite gives
- * real people in small boxes means of 0.13-0.27 and false person boxes on windows 0.02-0.06,
- * vtest.avi frame 150). Elsewhere (the whole frame, the tracker's box) the full bar. */
+/* The score an instance needs to be kept. Its score is the mean point confidence, times
+ * the detector's confidence for an upstream region: the landmark model verifies the
+ * detection (person AP@0.5 on data/detect val 0.31 -> 0.39, face 0.58 -> 0.65, paired 95 %
+ * intervals above 0; docs/detector.md). Regions need min-region-score; the whole frame and
+ * the tracker's box need min-confidence. */
 static float
-instance_bar (RegionKind kind, float min_conf)
+instance_bar (RegionKind kind, float min_conf, float region_score)
 {
-  return kind == REGION_ROI ? 0.5f * min_conf : min_conf;
+  return kind == REGION_ROI ? region_score : min_conf;
 }
 
 /* After the network ran for every region (points decoded into self->work): boxes,
@@ -295,13 +308,15 @@ static void
 finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
     GstClockTime pts, gint W, gint H)
 {
-  gfloat min_conf;
+  gfloat min_conf, region_score;
   gboolean smoothing;
   OneEuroParams euro;
   const gint K = self->K;
 
   GST_OBJECT_LOCK (self);
   min_conf = self->min_conf;
+  region_score = self->min_region_score >= 0.0f ? self->min_region_score
+      : self->auto_region_score;
   smoothing = self->smoothing;
   euro = self->euro;
   GST_OBJECT_UNLOCK (self);
@@ -319,6 +334,8 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
       sum += in->pts[k].conf;
     in->score = K > 0 ? sum / (float) K : 0.0f;
     in->kind = regions[r].kind;
+    if (in->kind == REGION_ROI)
+      in->score *= regions[r].confidence;
     if (!points_box (in->pts, K, min_conf, W, H, in->bbox))
       memcpy (in->bbox, regions[r].box, sizeof in->bbox);
 
@@ -381,7 +398,7 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
       p->y = p->y == p->y ? cy : 0.0f;
       in->vis[k] = vis;
     }
-    if (in->score >= instance_bar (in->kind, min_conf))
+    if (in->score >= instance_bar (in->kind, min_conf, region_score))
       kept++;
   }
 
@@ -403,7 +420,7 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
   guint o = 0;
   for (guint r = 0; r < n; r++) {
     InstResult *in = &w->inst[r];
-    if (in->score < instance_bar (in->kind, min_conf)) {
+    if (in->score < instance_bar (in->kind, min_conf, region_score)) {
       if (in->classmap)
         g_bytes_unref (in->classmap);
       in->classmap = NULL;
@@ -470,6 +487,19 @@ run_and_decode (GstBnnLandmarks * self, guint r, const Region * region)
   return TRUE;
 }
 
+/* The confidence a detector gave the region: the "confidence" field of its "detection"
+ * parameter (bnndetect's, and GstAnalytics' convention), clamped to 0..1; 1 when there is
+ * none (opencv's facedetect, hand-made regions). */
+static float
+region_confidence (GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  gdouble c;
+  if (!s || !gst_structure_get_double (s, "confidence", &c) || !(c == c))
+    return 1.0f;
+  return (float) CLAMP (c, 0.0, 1.0);
+}
+
 static gboolean
 roi_type_matches (const gchar * task, GQuark roi_type)
 {
@@ -497,7 +527,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
   /* metas iterate in the order they were added (detectors add their best first) */
   while (n < self->max_inst && (m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    const GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     if (!roi_type_matches (self->info->task, roi->roi_type))
       continue;
     float x0 = CLAMP ((float) roi->x, 0.0f, (float) W);
@@ -508,6 +538,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
       continue;
     Region *r = &out[n++];
     r->kind = REGION_ROI;
+    r->confidence = region_confidence (roi);
     r->box[0] = x0;
     r->box[1] = y0;
     r->box[2] = x1 - x0;
@@ -518,6 +549,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
     return n;
 
   Region *r = &out[0];
+  r->confidence = 1.0f;
   g_mutex_lock (&self->result_lock);
   gboolean tracked = self->track_valid && self->published.width == W
       && self->published.height == H;
@@ -710,6 +742,8 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   }
   self->S = self->info->input_size;
   self->K = self->info->n_points;
+  self->auto_region_score = g_strcmp0 (self->info->task, "face") == 0 ?
+      AUTO_REGION_SCORE_FACE : AUTO_REGION_SCORE_BODY;
   self->seg_idx = self->info->n_classes > 0 ?
       bnn_net_find_output (self->net, BNN_OUT_SEGMENTATION) : -1;
   self->seg_w = self->seg_h = 0;
@@ -1027,6 +1061,9 @@ gst_bnn_landmarks_set_property (GObject * object, guint prop_id, const GValue * 
     case PROP_MIN_CONFIDENCE:
       self->min_conf = g_value_get_float (value);
       break;
+    case PROP_MIN_REGION_SCORE:
+      self->min_region_score = g_value_get_float (value);
+      break;
     case PROP_MAX_INSTANCES:
       self->max_instances = g_value_get_uint (value);
       break;
@@ -1080,6 +1117,9 @@ gst_bnn_landmarks_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_MIN_CONFIDENCE:
       g_value_set_float (value, self->min_conf);
+      break;
+    case PROP_MIN_REGION_SCORE:
+      g_value_set_float (value, self->min_region_score);
       break;
     case PROP_MAX_INSTANCES:
       g_value_set_uint (value, self->max_instances);
@@ -1173,10 +1213,17 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
           DEFAULT_BF16, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MIN_CONFIDENCE,
       g_param_spec_float ("min-confidence", "Minimum confidence",
-          "Points below this confidence are marked not visible; instances whose "
-          "mean point confidence is below it are dropped (below half of it for "
-          "upstream regions of interest: a detector found the subject there)", 0.0f, 1.0f,
+          "Points below this confidence are marked not visible; on the whole frame "
+          "and the tracked subject, instances whose mean point confidence is below it "
+          "are dropped (upstream regions use min-region-score)", 0.0f, 1.0f,
           DEFAULT_MIN_CONFIDENCE, rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MIN_REGION_SCORE,
+      g_param_spec_float ("min-region-score", "Minimum region score",
+          "An upstream region of interest's instance is kept when its score, the "
+          "detector's confidence (1 if the region has none) times the mean point "
+          "confidence, reaches this: the landmark model verifies the detection. "
+          "-1: the model's task default (body 0.03, face 0.10)", -1.0f, 1.0f,
+          DEFAULT_MIN_REGION_SCORE, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_INSTANCES,
       g_param_spec_uint ("max-instances", "Maximum instances",
           "Most subjects (upstream regions of interest) processed per frame", 1,
@@ -1242,6 +1289,7 @@ gst_bnn_landmarks_init (GstBnnLandmarks * self)
   self->flip_test = DEFAULT_FLIP_TEST;
   self->bf16 = DEFAULT_BF16;
   self->min_conf = DEFAULT_MIN_CONFIDENCE;
+  self->min_region_score = DEFAULT_MIN_REGION_SCORE;
   self->max_instances = DEFAULT_MAX_INSTANCES;
   self->smoothing = DEFAULT_SMOOTHING;
   self->euro.min_cutoff = DEFAULT_MIN_CUTOFF;

@@ -38,6 +38,11 @@ class Output(C.Structure):
                 ("data", C.POINTER(C.c_float))]
 
 
+class Crop(C.Structure):
+    """bnn_crop: the square of the source image that becomes the network's input."""
+    _fields_ = [("x0", C.c_float), ("y0", C.c_float), ("side", C.c_float), ("size", C.c_int)]
+
+
 def find_lib():
     env = os.environ.get("BNNLM_LIB")
     if env:
@@ -168,3 +173,40 @@ class Engine:
 
     def __exit__(self, *a):
         self.close()
+
+
+class CropRunner:
+    """A landmark model run on the crop around a box of an RGB image, exactly as bnnlandmarks
+    runs it for an upstream region: bnn_crop_for_box (scale: the model's crop_scale unless
+    given), bnn_preprocess_packed, bnn_net_run, bnn_decode_points."""
+
+    def __init__(self, path, threads=1):
+        self.eng = Engine(path, threads=threads)
+        L = lib()
+        L.bnn_crop_for_box.restype = Crop
+        L.bnn_crop_for_box.argtypes = [C.c_int, C.c_int, C.c_void_p, C.c_float, C.c_int]
+        L.bnn_preprocess_packed.argtypes = [C.c_void_p, C.c_void_p, C.c_int, C.c_int, C.c_size_t,
+                                            C.c_int, C.POINTER(Crop), C.POINTER(C.c_float)]
+        L.bnn_decode_points.argtypes = [C.POINTER(Output), C.c_int, C.POINTER(Crop),
+                                        C.POINTER(Point)]
+        self.L = L
+        self.k = self.eng.info.n_points
+        self.crop_scale = self.eng.info.crop_scale
+        self.pts = (Point * self.k)()
+
+    def __call__(self, img, box, scale=None):
+        """img: H x W x 3 uint8 RGB (C-contiguous); box: x, y, w, h (edges) -> K x 3 float32
+        array of x, y (source pixel centres) and confidence."""
+        L = self.L
+        h, w = img.shape[:2]
+        b = (C.c_float * 4)(*[float(v) for v in box])
+        crop = L.bnn_crop_for_box(w, h, C.cast(b, C.c_void_p),
+                                  self.crop_scale if scale is None else scale, self.eng.size)
+        L.bnn_preprocess_packed(self.eng.model, img.ctypes.data, w, h, w * 3, 0, C.byref(crop),
+                                L.bnn_net_input(self.eng.net))
+        if L.bnn_net_run(self.eng.net) != 0:
+            raise RuntimeError("bnn_net_run failed")
+        o = Output()
+        L.bnn_net_output(self.eng.net, 0, C.byref(o))
+        L.bnn_decode_points(C.byref(o), self.eng.info.output_stride, C.byref(crop), self.pts)
+        return np.array([(p.x, p.y, p.conf) for p in self.pts], np.float32)

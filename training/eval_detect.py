@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detect_data import CLASSES, STRIDE, DetSet, letterbox  # noqa: E402
+from engine import Crop  # noqa: E402
 
 IOU = 0.5
 
@@ -194,10 +195,6 @@ def eval_torch(model, ds, S=256, batch=16):
 
 # ---------------------------------------------------------------- through the engine
 
-class Crop(C.Structure):
-    _fields_ = [("x0", C.c_float), ("y0", C.c_float), ("side", C.c_float), ("size", C.c_int)]
-
-
 class Det(C.Structure):
     _fields_ = [("cls", C.c_int), ("score", C.c_float), ("x", C.c_float), ("y", C.c_float),
                 ("w", C.c_float), ("h", C.c_float)]
@@ -317,6 +314,30 @@ def eval_engine(path, ds, threads=1, max_iou=0.45, tiles=1, bootstrap=0, dets=No
     return out
 
 
+def verify_detections(dets, ds, models, min_det=0.05):
+    """bnnlandmarks' check of upstream regions (docs/detector.md, "Verified by the landmark
+    model"): each detection of a class in models (class name -> landmark .bnn) scoring at
+    least min_det is run through that model on its region's crop, and its score becomes the
+    detector's confidence times the mean point confidence. Detections below min_det are
+    dropped (a lower bound on the verified AP). dets: engine_detections' result; returns it
+    with those classes' lists replaced."""
+    from engine import CropRunner
+    names, per, times = dets
+    per = list(per)
+    for name, path in models.items():
+        c = names.index(name)
+        run = CropRunner(path)
+        out = []
+        for img, a in zip(ds.images, per[c]):
+            a = a[a[:, 4] >= min_det].copy()
+            img = np.ascontiguousarray(img)
+            for d in a:
+                d[4] *= float(run(img, d[:4])[:, 2].mean())
+            out.append(a)
+        per[c] = out
+    return names, per, times
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="AP@0.5 per class of a .bnn detector on val, "
                                              "through the engine")
@@ -333,6 +354,11 @@ def main(argv=None):
                     "the 95 %% intervals (0: none)")
     ap.add_argument("--compare", default=None, help="a second .bnn: its AP too, and the paired "
                     "95 %% interval of AP(compare) - AP(model) over the same resamples")
+    ap.add_argument("--verify", action="append", default=[], metavar="CLASS=MODEL",
+                    help="also score the detections of CLASS as bnnlandmarks keeps them: times "
+                    "the mean point confidence of landmark MODEL on the region (repeatable; "
+                    "e.g. person=models/body.bnn face=models/face.bnn), with the paired 95 %% "
+                    "interval against the detector alone")
     args = ap.parse_args(argv)
     ds = DetSet(args.split, args.data_root)
     da = engine_detections(args.model, ds, args.threads, args.iou, args.tiles)
@@ -349,6 +375,22 @@ def main(argv=None):
                                   n=max(args.bootstrap, 1))
             rb[f"ap_{name}_minus_model_ci95"] = [round(lo, 3), round(hi, 3)]
         print(json.dumps(rb))
+    if args.verify:
+        models = dict(v.split("=", 1) for v in args.verify)
+        dv = verify_detections(da, ds, models)
+        rv = dict(verified_by=models)
+        for name in models:
+            c = da[0].index(name)
+            k = CLASSES.index(name)
+            rv[f"ap_{name}"] = round(average_precision(dv[1][c], ds, k)[0], 4)
+            lo, hi = bootstrap_ap(dv[1][c], ds, k, n=max(args.bootstrap, 1))
+            rv[f"ap_{name}_ci95"] = [round(lo, 3), round(hi, 3)]
+            lo, hi = bootstrap_ap(da[1][c], ds, k, other=dv[1][c], n=max(args.bootstrap, 1))
+            rv[f"ap_{name}_minus_detector_ci95"] = [round(lo, 3), round(hi, 3)]
+            f1, thr, p, r = best_f1(dv[1][c], ds, k)
+            rv[f"best_f1_{name}"] = dict(f1=round(f1, 3), threshold=round(thr, 3),
+                                         precision=round(p, 3), recall=round(r, 3))
+        print(json.dumps(rv))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ larger side, centred on the box), for several values of S.
         --model models/body.bnn --scales 1.3,1.45,1.6,1.75 --json out.json
 """
 import argparse
-import ctypes as C
 import json
 import os
 import sys
@@ -26,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import metrics  # noqa: E402
-from eval_detect import Crop, EngineDetector, iou_one  # noqa: E402
+from eval_detect import EngineDetector, iou_one  # noqa: E402
 
 PERSON = 0  # detect_data.CLASSES
 
@@ -79,39 +78,6 @@ def moved(box, e):
     return np.array([cx - w2 / 2, cy - h2 / 2, w2, h2])
 
 
-class CropRunner:
-    """A landmark model run on square crops of an RGB image, as bnnlandmarks runs it."""
-
-    def __init__(self, path):
-        import engine as E
-        self.E = E
-        self.eng = E.Engine(path, threads=1)
-        L = E.lib()
-        L.bnn_crop_for_box.restype = Crop
-        L.bnn_crop_for_box.argtypes = [C.c_int, C.c_int, C.c_void_p, C.c_float, C.c_int]
-        L.bnn_preprocess_packed.argtypes = [C.c_void_p, C.c_void_p, C.c_int, C.c_int, C.c_size_t,
-                                            C.c_int, C.POINTER(Crop), C.POINTER(C.c_float)]
-        L.bnn_decode_points.argtypes = [C.POINTER(E.Output), C.c_int, C.POINTER(Crop),
-                                        C.POINTER(E.Point)]
-        self.L = L
-        self.k = self.eng.info.n_points
-        self.pts = (E.Point * self.k)()
-
-    def __call__(self, img, box, scale):
-        L, E = self.L, self.E
-        h, w = img.shape[:2]
-        b = (C.c_float * 4)(*[float(v) for v in box])
-        crop = L.bnn_crop_for_box(w, h, C.cast(b, C.c_void_p), scale, self.eng.size)
-        L.bnn_preprocess_packed(self.eng.model, img.ctypes.data, w, h, w * 3, 0, C.byref(crop),
-                                L.bnn_net_input(self.eng.net))
-        if L.bnn_net_run(self.eng.net) != 0:
-            raise RuntimeError("bnn_net_run failed")
-        o = E.Output()
-        L.bnn_net_output(self.eng.net, 0, C.byref(o))
-        L.bnn_decode_points(C.byref(o), self.eng.info.output_stride, C.byref(crop), self.pts)
-        return np.array([(p.x, p.y) for p in self.pts], np.float32)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="models/body.bnn")
@@ -132,7 +98,9 @@ def main(argv=None):
           f"log w {q(errs[:, 2])} log h {q(errs[:, 3])}")
     ds = KeypointSet("body", "val", limit=a.limit)
     imgs, gt, vis = ds.images.numpy(), ds.points.numpy(), ds.visible.numpy()
-    run = CropRunner(a.model)
+    from engine import CropRunner
+    crop_runner = CropRunner(a.model)
+    run = lambda img, box, s: crop_runner(img, box, s)[:, :2]  # noqa: E731
     rng = np.random.default_rng(a.seed)
     draws = rng.integers(0, len(errs), size=(len(imgs), a.samples))
     res = dict(model=a.model, detector=a.detector, det_split=a.det_split, matched=len(errs),

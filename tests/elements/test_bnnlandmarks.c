@@ -267,14 +267,20 @@ count_warnings (const gchar * src, const gchar * model)
 
 /* a face model without face regions: one warning per run, not one per frame; none for
  * a body model (whole frames are its documented default) */
-/* An instance needs a mean point confidence of min-confidence on the whole frame, half of it
- * in an upstream region; its points below min-confidence are not visible. */
+/* An instance needs a mean point confidence of min-confidence on the whole frame; in an
+ * upstream region its score, the region's detection confidence times that mean, needs
+ * min-region-score. Its points below min-confidence are not visible. confidence < 0: the
+ * region has no "detection" parameter (as opencv's facedetect attaches them). */
 static GstLandmarkMeta *
-run_with_roi (const gchar * model, const gchar * extra, GstBuffer ** out)
+run_with_roi (const gchar * model, const gchar * extra, gdouble confidence, GstBuffer ** out)
 {
   GstHarness *hrn = new_harness (model, extra, GST_VIDEO_FORMAT_RGB, 160, 120);
   GstBuffer *in = test_frame (GST_VIDEO_FORMAT_RGB, 160, 120, 0, 0);
-  add_roi (in, "face", 20, 30, 50, 60);
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_add_video_region_of_interest_meta (in, "face", 20, 30, 50, 60);
+  if (confidence >= 0.0)
+    gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
+            "confidence", G_TYPE_DOUBLE, confidence, NULL));
   *out = push_pull (hrn, in);
   gst_harness_teardown (hrn);
   return gst_buffer_get_landmark_meta (*out);
@@ -283,8 +289,8 @@ run_with_roi (const gchar * model, const gchar * extra, GstBuffer ** out)
 GST_START_TEST (test_min_confidence_regions)
 {
   /* the random model's points are all confident (mean about 0.8), but not 1: at
-   * min-confidence 1 the whole frame's instance goes, the region's stays (its bar is 0.5)
-   * with its box and no visible point */
+   * min-confidence 1 the whole frame's instance goes, the region's stays (its bar is
+   * min-region-score, by default the face task's 0.10) with its box and no visible point */
   GstHarness *hrn = new_harness (FACE_MODEL (), "min-confidence=1", GST_VIDEO_FORMAT_RGB,
       160, 120);
   GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, 160, 120, 0, 0));
@@ -294,7 +300,7 @@ GST_START_TEST (test_min_confidence_regions)
   gst_buffer_unref (out);
   gst_harness_teardown (hrn);
 
-  meta = run_with_roi (FACE_MODEL (), "min-confidence=1", &out);
+  meta = run_with_roi (FACE_MODEL (), "min-confidence=1", -1.0, &out);
   fail_unless (meta != NULL);
   fail_unless_equals_int (meta->n_instances, 1);
   const GstLandmarkInstance *inst = &meta->instances[0];
@@ -307,7 +313,8 @@ GST_START_TEST (test_min_confidence_regions)
   gst_buffer_unref (out);
 
   /* the region's bar itself, with the shipped face-lite, whose confidences on this
-   * synthetic frame are low: kept at 1.8 x its mean, dropped at 2.2 x */
+   * synthetic frame are low: without a detection confidence the score is the mean point
+   * confidence m, kept at min-region-score 0.9 m, dropped at 1.1 m */
   const gchar *dir = g_getenv ("BNNLM_MODELS_DIR");
   gchar *face = g_build_filename (dir ? dir : "models", "face-lite.bnn", NULL);
   if (!g_file_test (face, G_FILE_TEST_IS_REGULAR)) {
@@ -315,22 +322,34 @@ GST_START_TEST (test_min_confidence_regions)
     g_free (face);
     return;
   }
-  meta = run_with_roi (face, NULL, &out);
+  meta = run_with_roi (face, "min-region-score=0", -1.0, &out);
   fail_unless (meta != NULL && meta->n_instances == 1);
-  const float score = meta->instances[0].score;
+  const float m = meta->instances[0].score;
   gst_buffer_unref (out);
-  fail_unless (score > 0.0f && score < 0.45f, "face-lite's mean confidence %f", score);
-  gchar *extra = g_strdup_printf ("min-confidence=%f", 1.8 * score);
-  meta = run_with_roi (face, extra, &out);
-  g_free (extra);
-  fail_unless (meta != NULL);
-  fail_unless_equals_int (meta->n_instances, 1);
+  fail_unless (m > 0.0f && m < 0.45f, "face-lite's mean confidence %f", m);
+  struct { gdouble conf, bar; guint n; } cases[] = {
+    { -1.0, 0.9 * m, 1 }, { -1.0, 1.1 * m, 0 },
+    /* a detector's confidence of 0.5 halves the score: 0.5 m */
+    { 0.5, 0.45 * m, 1 }, { 0.5, 0.55 * m, 0 },
+    /* out of range confidences are clamped to 0..1 */
+    { 7.0, 0.9 * m, 1 }, { 7.0, 1.1 * m, 0 },
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    gchar *extra = g_strdup_printf ("min-region-score=%f", cases[c].bar);
+    meta = run_with_roi (face, extra, cases[c].conf, &out);
+    g_free (extra);
+    fail_unless (meta != NULL);
+    fail_unless_equals_int (meta->n_instances, cases[c].n);
+    gst_buffer_unref (out);
+  }
+  meta = run_with_roi (face, "min-region-score=0", 0.5, &out);
+  fail_unless (meta != NULL && meta->n_instances == 1);
+  fail_unless (fabsf (meta->instances[0].score - 0.5f * m) <= 1e-6f * m,
+      "score %f, expected 0.5 x %f", meta->instances[0].score, m);
   gst_buffer_unref (out);
-  extra = g_strdup_printf ("min-confidence=%f", 2.2 * score);
-  meta = run_with_roi (face, extra, &out);
-  g_free (extra);
-  fail_unless (meta != NULL);
-  fail_unless_equals_int (meta->n_instances, 0);
+  /* min-confidence no longer bars regions: only the points' visibility */
+  meta = run_with_roi (face, "min-confidence=1 min-region-score=0", -1.0, &out);
+  fail_unless (meta != NULL && meta->n_instances == 1);
   gst_buffer_unref (out);
   g_free (face);
 }
