@@ -6,8 +6,12 @@
 facedetect gives no scores, so its AP is that of one operating point (every detection has
 the same score). Our AP uses the scores of the engine's decoding (same code as bnndetect,
 threshold 0.01); its time is that of bnndetect with the default threshold.
+With --verify FACE_MODEL, both detectors' boxes are also scored as bnnlandmarks keeps them
+(docs/detector.md, "Verified by the landmark model"): the box's score (1 for facedetect) times
+the face model's mean point confidence on it; that is `bnndetect ! bnnlandmarks` against
+`facedetect ! bnnlandmarks`, and it gives facedetect's boxes a ranking.
 Usage: /usr/bin/python3 training/compare_facedetect.py [--model models/detect.bnn]
-       [--scale 1 2]
+       [--scale 1 2] [--verify models/face.bnn]
 """
 import argparse
 import json
@@ -20,7 +24,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from detect_data import CLASSES, DetSet  # noqa: E402
-from eval_detect import EngineDetector, average_precision  # noqa: E402
+from eval_detect import EngineDetector, average_precision, verify_detections  # noqa: E402
 
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")
@@ -116,6 +120,8 @@ def main(argv=None):
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--json", help="write the results here too")
     ap.add_argument("--tiles", type=int, default=1, help="bnndetect's tiles (1: whole frame)")
+    ap.add_argument("--verify", default=None, help="a face landmark .bnn: also the AP of both "
+                    "detectors' boxes verified by it, as bnnlandmarks keeps them")
     args = ap.parse_args(argv)
     Gst.init(None)
     ds = DetSet("val", args.data_root)
@@ -136,6 +142,7 @@ def main(argv=None):
         sub.cls = [ds.cls[i] for i in idxs]
         sub.ignore = [ds.ignore[i] for i in idxs]
         sub.boxes = [ds.boxes[i] * k for i in idxs]
+        sub.images = imgs
 
         ours, haar = [], []
         ms_ours, ms_haar = [], []
@@ -165,6 +172,10 @@ def main(argv=None):
                    ms_bnndetect=round(float(np.median(ms_ours)), 2),
                    ms_facedetect=round(float(np.median(ms_haar)), 2),
                    haar_detections=int(sum(len(x) for x in haar)))
+        if args.verify:
+            for key, dets in (("bnndetect", ours), ("facedetect", haar)):
+                v = verify_detections((["face"], [dets], []), sub, {"face": args.verify})[1][0]
+                row[f"ap_{key}_verified"] = round(average_precision(v, sub, face)[0], 4)
         results.append(row)
         print(json.dumps(row), flush=True)
     print("\n| frames | faces | bnndetect AP@0.5 | facedetect AP@0.5 | bnndetect ms | "
@@ -172,6 +183,9 @@ def main(argv=None):
     for r in results:
         print(f"| AFW val, long side {r['long_side']} px | {r['faces']} | {r['ap_bnndetect']:.3f} "
               f"| {r['ap_facedetect']:.3f} | {r['ms_bnndetect']:.2f} | {r['ms_facedetect']:.2f} |")
+        if args.verify:
+            print(f"|   verified by {os.path.basename(args.verify)} | | "
+                  f"{r['ap_bnndetect_verified']:.3f} | {r['ap_facedetect_verified']:.3f} | | |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(results, fh, indent=1)
