@@ -71,6 +71,7 @@ typedef struct {
   RegionKind kind;
   float box[4]; /* subject box, edges (for WHOLE: the frame) */
   float confidence; /* ROI: the detector's confidence ("detection" parameter), else 1 */
+  GstVideoRegionOfInterestMeta *roi; /* ROI, streaming thread, this frame only; else NULL */
   bnn_crop crop;
 } Region;
 
@@ -462,6 +463,43 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
       track_valid ? "on" : "off");
 }
 
+/* The verdict on an upstream region, for downstream (landmarkoverlay draws rejected
+ * regions only with draw-rejected-regions=true): a "landmarks" parameter structure with
+ * whether the region became an instance ("kept", boolean) and its "score" (double; none for
+ * a region over max-instances or smaller than a pixel, which is not run). */
+static void
+set_verdict (GstVideoRegionOfInterestMeta * roi, gboolean kept, gboolean has_score,
+    float score)
+{
+  GstStructure *s = gst_video_region_of_interest_meta_get_param (roi, "landmarks");
+  if (!s) {
+    s = gst_structure_new_empty ("landmarks");
+    gst_video_region_of_interest_meta_add_param (roi, s); /* takes it; still valid */
+    s = gst_video_region_of_interest_meta_get_param (roi, "landmarks");
+  }
+  gst_structure_set (s, "kept", G_TYPE_BOOLEAN, kept, NULL);
+  if (has_score)
+    gst_structure_set (s, "score", G_TYPE_DOUBLE, (gdouble) score, NULL);
+  else
+    gst_structure_remove_field (s, "score");
+}
+
+/* The verdicts on the regions run for this frame (only frames whose own regions were run
+ * synchronously get them). */
+static void
+mark_regions (GstBnnLandmarks * self, const Region * regions, guint n)
+{
+  float bar;
+  GST_OBJECT_LOCK (self);
+  bar = self->min_region_score >= 0.0f ? self->min_region_score : self->auto_region_score;
+  GST_OBJECT_UNLOCK (self);
+  for (guint r = 0; r < n; r++) {
+    if (regions[r].kind == REGION_ROI && regions[r].roi)
+      set_verdict (regions[r].roi, self->work.inst[r].score >= bar, TRUE,
+          self->work.inst[r].score);
+  }
+}
+
 /* Runs the network on the input already in place and decodes region r into work. */
 static gboolean
 run_and_decode (GstBnnLandmarks * self, guint r, const Region * region)
@@ -524,8 +562,9 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
   gpointer state = NULL;
   GstMeta *m;
 
-  /* metas iterate in the order they were added (detectors add their best first) */
-  while (n < self->max_inst && (m = gst_buffer_iterate_meta_filtered (buf, &state,
+  /* metas iterate in the order they were added (detectors add their best first); those
+   * past max-instances are not run, and say so */
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     if (!roi_type_matches (self->info->task, roi->roi_type))
@@ -534,11 +573,14 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
     float y0 = CLAMP ((float) roi->y, 0.0f, (float) H);
     float x1 = CLAMP ((float) roi->x + (float) roi->w, 0.0f, (float) W);
     float y1 = CLAMP ((float) roi->y + (float) roi->h, 0.0f, (float) H);
-    if (x1 - x0 < 1.0f || y1 - y0 < 1.0f)
+    if (n >= self->max_inst || x1 - x0 < 1.0f || y1 - y0 < 1.0f) {
+      set_verdict (roi, FALSE, FALSE, 0.0f);
       continue;
+    }
     Region *r = &out[n++];
     r->kind = REGION_ROI;
     r->confidence = region_confidence (roi);
+    r->roi = roi;
     r->box[0] = x0;
     r->box[1] = y0;
     r->box[2] = x1 - x0;
@@ -550,6 +592,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
 
   Region *r = &out[0];
   r->confidence = 1.0f;
+  r->roi = NULL;
   g_mutex_lock (&self->result_lock);
   gboolean tracked = self->track_valid && self->published.width == W
       && self->published.height == H;
@@ -909,6 +952,7 @@ gst_bnn_landmarks_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * f
           bnn_video_frame_to_input (self->model, frame, &self->regions[r].crop,
               self->staging + r * in_floats);
           self->job_regions[r] = self->regions[r];
+          self->job_regions[r].roi = NULL; /* the worker outlives this frame */
         }
         self->job_n = n;
         self->job_pts = pts;
@@ -929,6 +973,7 @@ gst_bnn_landmarks_transform_frame_ip (GstVideoFilter * filter, GstVideoFrame * f
       }
       if (ok) {
         finish_inference (self, self->regions, n, pts, W, H);
+        mark_regions (self, self->regions, n);
         carried = FALSE;
       }
     }

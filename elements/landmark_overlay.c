@@ -42,6 +42,7 @@ enum {
   PROP_LINE_COLOR,
   PROP_MASK_ALPHA,
   PROP_DRAW_REGIONS,
+  PROP_DRAW_REJECTED_REGIONS,
 };
 
 #define MAX_REGIONS 64
@@ -49,6 +50,7 @@ enum {
 typedef struct {
   GstBaseTransform parent;
   LandmarkDrawConfig cfg; /* object lock */
+  gboolean draw_rejected; /* object lock */
   GstVideoInfo info;
   gboolean attach_composition; /* downstream takes GstVideoOverlayCompositionMeta */
   LandmarkCanvas *canvas; /* streaming thread */
@@ -172,6 +174,15 @@ draw_composition (GstLandmarkOverlay * self, GstBuffer * buf, const GstLandmarkM
   return ret;
 }
 
+/* bnnlandmarks' verdict on an upstream region: its "landmarks" parameter says kept=false */
+static gboolean
+region_rejected (GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *v = gst_video_region_of_interest_meta_get_param (roi, "landmarks");
+  gboolean kept = TRUE;
+  return v && gst_structure_get_boolean (v, "kept", &kept) && !kept;
+}
+
 static GstFlowReturn
 gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -188,6 +199,7 @@ gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GST_OBJECT_LOCK (self);
   cfg = self->cfg;
   attach = self->attach_composition;
+  const gboolean draw_rejected = self->draw_rejected;
   GST_OBJECT_UNLOCK (self);
 
   /* upstream regions of interest (bnndetect's detections), drawn under the landmarks */
@@ -199,6 +211,8 @@ gst_landmark_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     while (n_regions < MAX_REGIONS && (m = gst_buffer_iterate_meta_filtered (buf, &state,
                 GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
       GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+      if (!draw_rejected && region_rejected (roi))
+        continue;
       LandmarkRegion *r = &regions[n_regions++];
       r->x = roi->x;
       r->y = roi->y;
@@ -281,6 +295,9 @@ gst_landmark_overlay_set_property (GObject * object, guint prop_id, const GValue
     case PROP_DRAW_REGIONS:
       self->cfg.draw_regions = g_value_get_boolean (value);
       break;
+    case PROP_DRAW_REJECTED_REGIONS:
+      self->draw_rejected = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -330,6 +347,9 @@ gst_landmark_overlay_get_property (GObject * object, guint prop_id, GValue * val
       break;
     case PROP_DRAW_REGIONS:
       g_value_set_boolean (value, self->cfg.draw_regions);
+      break;
+    case PROP_DRAW_REJECTED_REGIONS:
+      g_value_set_boolean (value, self->draw_rejected);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -413,6 +433,11 @@ gst_landmark_overlay_class_init (GstLandmarkOverlayClass * klass)
           "Draw the upstream regions of interest (GstVideoRegionOfInterestMeta, e.g. "
           "bnndetect's persons and faces) under the landmarks, labelled with type and "
           "confidence", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_DRAW_REJECTED_REGIONS,
+      g_param_spec_boolean ("draw-rejected-regions", "Draw rejected regions",
+          "With draw-regions: also draw the regions that bnnlandmarks rejected (its "
+          "landmark model did not verify the detection: the region's \"landmarks\" "
+          "parameter has kept=false)", FALSE, rw));
 
   gst_element_class_set_static_metadata (element_class, "Landmark overlay",
       "Filter/Editor/Video",
@@ -444,6 +469,7 @@ gst_landmark_overlay_init (GstLandmarkOverlay * self)
   self->cfg.line_color = DEFAULT_LINE_COLOR;
   self->cfg.mask_alpha = 0.4;
   self->cfg.draw_regions = FALSE;
+  self->draw_rejected = FALSE;
   self->attach_composition = FALSE;
   self->canvas = landmark_canvas_new ();
   gst_video_info_init (&self->info);

@@ -214,6 +214,27 @@ GST_START_TEST (test_regions_of_interest)
   add_roi (in, "face", 10, 10, 20, 20);
   out = push_pull (hrn, in);
   check_meta_sane (out, w, h, 2);
+  /* the verdicts: the two person regions run have a score, the third (over max-instances)
+   * is not kept and has none, the face region is not this model's and has no verdict */
+  gpointer state = NULL;
+  GstMeta *m;
+  guint i = 0;
+  while ((m = gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstStructure *v = gst_video_region_of_interest_meta_get_param (
+        (GstVideoRegionOfInterestMeta *) m, "landmarks");
+    gboolean kept = FALSE;
+    if (i < 2)
+      fail_unless (v && gst_structure_has_field (v, "score")
+          && gst_structure_get_boolean (v, "kept", &kept), "region %u: no verdict", i);
+    else if (i == 2)
+      fail_unless (v && !gst_structure_has_field (v, "score")
+          && gst_structure_get_boolean (v, "kept", &kept) && !kept, "region 2's verdict");
+    else
+      fail_unless (v == NULL, "a verdict on the face region");
+    i++;
+  }
+  fail_unless_equals_int (i, 4);
   gst_buffer_unref (out);
   gst_harness_teardown (hrn);
 }
@@ -340,6 +361,17 @@ GST_START_TEST (test_min_confidence_regions)
     g_free (extra);
     fail_unless (meta != NULL);
     fail_unless_equals_int (meta->n_instances, cases[c].n);
+    /* the verdict on the region, for landmarkoverlay */
+    GstVideoRegionOfInterestMeta *roi = gst_buffer_get_video_region_of_interest_meta (out);
+    GstStructure *v = roi ? gst_video_region_of_interest_meta_get_param (roi, "landmarks") :
+        NULL;
+    gboolean kept = !cases[c].n;
+    gdouble vs = -1.0;
+    fail_unless (v && gst_structure_get_boolean (v, "kept", &kept)
+        && gst_structure_get_double (v, "score", &vs), "no landmarks verdict on the region");
+    fail_unless (kept == (cases[c].n == 1));
+    fail_unless (fabs (vs - (cases[c].conf < 0 ? 1.0 : MIN (cases[c].conf, 1.0)) * m)
+        <= 1e-6 * m, "verdict score %f, mean %f", vs, m);
     gst_buffer_unref (out);
   }
   meta = run_with_roi (face, "min-region-score=0", 0.5, &out);

@@ -216,6 +216,45 @@ GST_START_TEST (test_nothing_to_draw)
 }
 GST_END_TEST;
 
+/* draw-regions draws an upstream region unless bnnlandmarks rejected it (its "landmarks"
+ * parameter has kept=false); draw-rejected-regions=true draws that one too. verdict: -1 no
+ * parameter, 0 rejected, 1 kept. Returns how many RGBA bytes the overlay changed. */
+static gsize
+region_pixels (gint verdict, const gchar * props)
+{
+  const GstVideoFormat fmt = GST_VIDEO_FORMAT_RGBA;
+  GstHarness *hrn = overlay_harness (fmt, props);
+  GstBuffer *in = black_frame (fmt, NULL);
+  guint8 *before = to_rgba (in, fmt);
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_add_video_region_of_interest_meta (in, "person", 8, 8, 30, 24);
+  if (verdict >= 0)
+    gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("landmarks",
+            "score", G_TYPE_DOUBLE, 0.01, "kept", G_TYPE_BOOLEAN, verdict == 1, NULL));
+  gst_harness_push (hrn, in);
+  GstBuffer *out = gst_harness_pull (hrn);
+  guint8 *after = to_rgba (out, fmt);
+  gsize diff = 0;
+  for (gsize i = 0; i < (gsize) W * H * 4; i++)
+    diff += before[i] != after[i];
+  g_free (before);
+  g_free (after);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+  return diff;
+}
+
+GST_START_TEST (test_rejected_regions)
+{
+  fail_unless_equals_int ((gint) region_pixels (-1, NULL), 0);
+  fail_unless (region_pixels (-1, "draw-regions=true") > 50, "no region drawn");
+  fail_unless (region_pixels (1, "draw-regions=true") > 50, "kept region not drawn");
+  fail_unless_equals_int ((gint) region_pixels (0, "draw-regions=true"), 0);
+  fail_unless (region_pixels (0, "draw-regions=true draw-rejected-regions=true") > 50,
+      "rejected region not drawn with draw-rejected-regions=true");
+}
+GST_END_TEST;
+
 GST_START_TEST (test_mask_and_boxes)
 {
   const GstVideoFormat fmt = GST_VIDEO_FORMAT_BGRx;
@@ -520,6 +559,7 @@ landmark_overlay_suite (void)
   tcase_add_test (tc, test_draws_at_points_only);
   tcase_add_test (tc, test_nothing_to_draw);
   tcase_add_test (tc, test_mask_and_boxes);
+  tcase_add_test (tc, test_rejected_regions);
   tcase_add_test (tc, test_labels);
   tcase_add_test (tc, test_composition_meta_when_downstream_takes_it);
   tcase_add_test (tc, test_pipeline_with_estimator);
