@@ -3,7 +3,10 @@
  * basketball1.png). Each shipped model of the task is checked: face-lite and face,
  * body-lite and body, those of them that exist in models/. Skipped (exit 77) while none
  * exists. On CPUs with AVX512-BF16 each is checked again with bf16=true (the same
- * tolerances), and its points are compared with the fp32 run's. */
+ * tolerances), and its points are compared with the fp32 run's. With the shipped detector,
+ * the face models' verdicts on bnndetect's face regions of basketball1/2.png: the left
+ * player's face is kept, the detector's false faces (hands, ball, the right player's collar)
+ * are rejected (docs/detector.md, "Verified by the landmark model"). */
 #include <math.h>
 
 #include "test_util.h"
@@ -14,11 +17,13 @@
 
 #define ASTRONAUT "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
 #define BASKETBALL "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
+#define BASKETBALL2 "/usr/share/doc/opencv-doc/examples/data/basketball2.png"
 
 /* the shipped models of each task that exist, lite first */
 static gchar *face_models[2], *body_models[2];
 static gint n_face, n_body;
 static gint n_precisions = 1; /* 2: also bf16=true */
+static gchar *detector;      /* models/detect.bnn, when shipped */
 
 typedef struct {
   guint x, y, w, h;
@@ -203,6 +208,73 @@ GST_START_TEST (test_body_basketball)
 }
 GST_END_TEST;
 
+/* `bnndetect classes=face ! bnnlandmarks model=face_model` on a photo (defaults otherwise):
+ * the verdict of each face region. The left player's head, hand-checked on both frames,
+ * spans about x 55-115, y 80-140; a region centred there is his face. */
+static void
+face_verdicts (const gchar * image, const gchar * face_model, guint * kept_face,
+    guint * rejected_other, double *face_score, double *best_other)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngdec ! videoconvert ! "
+      "bnndetect model=\"%s\" classes=face ! bnnlandmarks model=\"%s\" ! "
+      "appsink name=sink sync=false", image, detector, face_model);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  fail_unless (pipeline != NULL, "%s", desc);
+  g_free (desc);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstSample *smp = NULL;
+  g_signal_emit_by_name (sink, "pull-preroll", &smp);
+  fail_unless (smp != NULL);
+  GstBuffer *buf = gst_sample_get_buffer (smp);
+  *kept_face = *rejected_other = 0;
+  *face_score = *best_other = -1.0;
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    GstStructure *v = gst_video_region_of_interest_meta_get_param (roi, "landmarks");
+    gboolean kept = FALSE;
+    gdouble score = -1.0;
+    fail_unless (v && gst_structure_get_boolean (v, "kept", &kept)
+        && gst_structure_get_double (v, "score", &score), "a face region without verdict");
+    const double cx = roi->x + roi->w / 2.0, cy = roi->y + roi->h / 2.0;
+    const gboolean face = cx >= 50 && cx <= 120 && cy >= 70 && cy <= 150;
+    g_print ("%s: region %u,%u %ux%u %s, score %.3f, %s\n", image, roi->x, roi->y, roi->w,
+        roi->h, face ? "(his face)" : "(not a face)", score, kept ? "kept" : "rejected");
+    if (face) {
+      *kept_face += kept;
+      *face_score = MAX (*face_score, score);
+    } else {
+      *rejected_other += !kept;
+      *best_other = MAX (*best_other, score);
+      fail_if (kept, "a false face region is kept");
+    }
+  }
+  gst_sample_unref (smp);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_START_TEST (test_face_regions_verified)
+{
+  const gchar *model = face_models[__i__];
+  g_print ("%s\n", model);
+  guint kept, rejected;
+  double face, other;
+  /* basketball2: the detector finds his face (0.45), the ball (0.27) and the collar (0.27) */
+  face_verdicts (BASKETBALL2, model, &kept, &rejected, &face, &other);
+  fail_unless_equals_int (kept, 1);
+  fail_unless (rejected >= 2, "%u false faces rejected, expected the ball and the collar",
+      rejected);
+  /* basketball1: his face scores highest; the false ones are rejected (above) */
+  face_verdicts (BASKETBALL, model, &kept, &rejected, &face, &other);
+  fail_unless (face > other && rejected >= 1, "face %.3f, best other %.3f", face, other);
+}
+GST_END_TEST;
+
 /* Appends dir/name to models[] when it is a file; returns the new count. */
 static gint
 add_model (gchar ** models, gint n, const gchar * dir, const gchar * name)
@@ -232,6 +304,12 @@ main (int argc, char **argv)
     n_body = add_model (body_models, n_body, dir, "body-lite.bnn");
     n_body = add_model (body_models, n_body, dir, "body.bnn");
   }
+  gchar *det = g_build_filename (dir, "detect.bnn", NULL);
+  if (g_file_test (det, G_FILE_TEST_IS_REGULAR) && g_file_test (BASKETBALL2,
+          G_FILE_TEST_IS_REGULAR))
+    detector = det;
+  else
+    g_free (det);
   if (n_face == 0 && n_body == 0) {
     g_print ("SKIP: no trained model in %s or no photo (%s, %s): the hand-checked "
         "positions are tested once trained models ship\n", dir, ASTRONAUT, BASKETBALL);
@@ -249,6 +327,10 @@ main (int argc, char **argv)
     tcase_add_loop_test (tc, test_face_astronaut, 0, n_face * n_precisions);
   else
     g_print ("SKIP part: no face model or no astronaut.png, face test not run\n");
+  if (n_face > 0 && detector)
+    tcase_add_loop_test (tc, test_face_regions_verified, 0, n_face);
+  else
+    g_print ("SKIP part: no face model, detect.bnn or basketball2.png: verdicts not tested\n");
   if (n_body > 0)
     tcase_add_loop_test (tc, test_body_basketball, 0, n_body * n_precisions);
   else
@@ -258,5 +340,6 @@ main (int argc, char **argv)
     g_free (face_models[i]);
   for (gint i = 0; i < n_body; i++)
     g_free (body_models[i]);
+  g_free (detector);
   return failed;
 }
