@@ -109,6 +109,55 @@ add_parts (JsonBuilder * b, const GstLandmarkInstance * in)
   json_builder_end_object (b);
 }
 
+/* The frame's regions of interest (bnndetect's detections, facedetect's faces), when it has
+ * any: type, box, the detector's confidence and track id ("detection" parameter) and
+ * bnnlandmarks' verdict ("landmarks" parameter), each when present. */
+static void
+add_regions (JsonBuilder * b, GstBuffer * buf)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  gboolean any = FALSE;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    if (!any) {
+      json_builder_set_member_name (b, "regions");
+      json_builder_begin_array (b);
+      any = TRUE;
+    }
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "type");
+    json_builder_add_string_value (b, roi->roi_type ? g_quark_to_string (roi->roi_type) : "");
+    add_rect (b, "bbox", roi->x, roi->y, roi->w, roi->h);
+    GstStructure *det = gst_video_region_of_interest_meta_get_param (roi, "detection");
+    gdouble conf;
+    gint id;
+    if (det && gst_structure_get_double (det, "confidence", &conf)) {
+      json_builder_set_member_name (b, "confidence");
+      json_builder_add_double_value (b, q_unit (conf));
+    }
+    if (det && gst_structure_get_int (det, "track-id", &id)) {
+      json_builder_set_member_name (b, "track_id");
+      json_builder_add_int_value (b, id);
+    }
+    GstStructure *v = gst_video_region_of_interest_meta_get_param (roi, "landmarks");
+    gboolean kept;
+    gdouble score;
+    if (v && gst_structure_get_boolean (v, "kept", &kept)) {
+      json_builder_set_member_name (b, "kept");
+      json_builder_add_boolean_value (b, kept);
+      if (gst_structure_get_double (v, "score", &score)) {
+        json_builder_set_member_name (b, "landmark_score");
+        json_builder_add_double_value (b, q_unit (score));
+      }
+    }
+    json_builder_end_object (b);
+  }
+  if (any)
+    json_builder_end_array (b);
+}
+
 static gchar *
 frame_to_json (GstLandmarkExport * self, GstBuffer * buf, const GstLandmarkMeta * meta)
 {
@@ -177,6 +226,7 @@ frame_to_json (GstLandmarkExport * self, GstBuffer * buf, const GstLandmarkMeta 
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
+  add_regions (b, buf);
   json_builder_end_object (b);
 
   JsonGenerator *gen = json_generator_new ();

@@ -1,7 +1,9 @@
 /* test_landmark_export.c: landmarkexport tests: each frame's JSON line parses with
  * json-glib and matches the meta it came from (points, names, skeleton, class-map RLE);
- * frames without landmarks still get a line; bus messages; unwritable locations. */
+ * frames without landmarks still get a line; regions of interest with the detector's and
+ * bnnlandmarks' parameters; bus messages; unwritable locations. */
 #include <glib/gstdio.h>
+#include <gst/check/gstharness.h>
 #include <json-glib/json-glib.h>
 
 #include "test_util.h"
@@ -20,6 +22,15 @@ remember_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   (void) pad;
   g_ptr_array_add (seen->buffers, gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER (info)));
   return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+drop_meta (GstBuffer * buf, GstMeta ** meta, gpointer user_data)
+{
+  (void) buf;
+  (void) user_data;
+  *meta = NULL;
+  return TRUE;
 }
 
 static GPtrArray *
@@ -216,6 +227,58 @@ GST_START_TEST (test_frames_without_landmarks)
 }
 GST_END_TEST;
 
+/* Regions of interest: a "regions" array with type, box, the detector's confidence and
+ * track id and bnnlandmarks' verdict when the region has them; none without regions. */
+GST_START_TEST (test_regions)
+{
+  gchar *path = tmp_path ("regions.jsonl");
+  gchar *desc = g_strdup_printf ("landmarkexport location=\"%s\"", path);
+  GstHarness *hrn = gst_harness_new_parse (desc);
+  g_free (desc);
+  gst_harness_set_src_caps_str (hrn, "video/x-raw,format=GRAY8,width=64,height=48,"
+      "framerate=30/1");
+  GstBuffer *b = gst_buffer_new_allocate (NULL, 64 * 48, NULL);
+  gst_buffer_memset (b, 0, 0, 64 * 48);
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_add_video_region_of_interest_meta (b, "person", 4, 6, 20, 30);
+  gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
+          "confidence", G_TYPE_DOUBLE, 0.375, "track-id", G_TYPE_INT, 7, NULL));
+  gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("landmarks",
+          "kept", G_TYPE_BOOLEAN, FALSE, "score", G_TYPE_DOUBLE, 0.03125, NULL));
+  gst_buffer_add_video_region_of_interest_meta (b, "face", 30, 2, 10, 12);
+  GstBuffer *plain = gst_buffer_copy_deep (b);
+  gst_buffer_foreach_meta (plain, drop_meta, NULL);
+  gst_buffer_unref (gst_harness_push_and_pull (hrn, b));
+  gst_buffer_unref (gst_harness_push_and_pull (hrn, plain));
+  gst_harness_teardown (hrn);   /* stops the element: the file is closed */
+
+  GPtrArray *lines = read_lines (path);
+  fail_unless_equals_int (lines->len, 2);
+  JsonObject *o = json_node_get_object (g_ptr_array_index (lines, 0));
+  JsonArray *regions = json_object_get_array_member (o, "regions");
+  fail_unless (regions && json_array_get_length (regions) == 2);
+  JsonObject *r0 = json_array_get_object_element (regions, 0);
+  fail_unless_equals_string (json_object_get_string_member (r0, "type"), "person");
+  JsonArray *box = json_object_get_array_member (r0, "bbox");
+  fail_unless (near (json_array_get_double_element (box, 0), 4)
+      && near (json_array_get_double_element (box, 1), 6)
+      && near (json_array_get_double_element (box, 2), 20)
+      && near (json_array_get_double_element (box, 3), 30));
+  fail_unless (json_object_get_double_member (r0, "confidence") == 0.375);
+  fail_unless_equals_int (json_object_get_int_member (r0, "track_id"), 7);
+  fail_unless (!json_object_get_boolean_member (r0, "kept"));
+  fail_unless (json_object_get_double_member (r0, "landmark_score") == 0.03125);
+  JsonObject *r1 = json_array_get_object_element (regions, 1);
+  fail_unless_equals_string (json_object_get_string_member (r1, "type"), "face");
+  fail_if (json_object_has_member (r1, "confidence") || json_object_has_member (r1, "kept")
+      || json_object_has_member (r1, "track_id"));
+  o = json_node_get_object (g_ptr_array_index (lines, 1));
+  fail_if (json_object_has_member (o, "regions"), "regions on a frame without any");
+  g_ptr_array_unref (lines);
+  remove_tmp (path);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_null_pts)
 {
   /* a buffer without a timestamp gives "pts": null */
@@ -322,6 +385,7 @@ landmark_export_suite (void)
   tcase_add_test (tc, test_lines_match_meta);
   tcase_add_test (tc, test_frames_without_landmarks);
   tcase_add_test (tc, test_null_pts);
+  tcase_add_test (tc, test_regions);
   tcase_add_test (tc, test_bus_messages);
   tcase_add_test (tc, test_unwritable_location);
   return s;
