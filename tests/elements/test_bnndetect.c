@@ -408,15 +408,7 @@ run_trained (const gchar * src, const gchar * after)
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   fail_unless (pipeline != NULL, "%s", desc);
   g_free (desc);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  GstSample *s = NULL;
-  g_signal_emit_by_name (sink, "pull-preroll", &s);
-  fail_unless (s != NULL);
-  GstBuffer *buf = gst_buffer_ref (gst_sample_get_buffer (s));
-  gst_sample_unref (s);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
+  GstBuffer *buf = preroll_buffer (pipeline);
   gst_object_unref (pipeline);
   return buf;
 }

@@ -59,15 +59,7 @@ run_photo (const gchar * image, const gchar * decoder, const gchar * model, gboo
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_roi, (gpointer) roi, NULL);
   gst_object_unref (pad);
   gst_object_unref (id);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  GstSample *s = NULL;
-  g_signal_emit_by_name (sink, "pull-preroll", &s);
-  fail_unless (s != NULL);
-  GstBuffer *buf = gst_buffer_ref (gst_sample_get_buffer (s));
-  gst_sample_unref (s);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
+  GstBuffer *buf = preroll_buffer (pipeline);
   gst_object_unref (pipeline);
   return buf;
 }
@@ -221,12 +213,7 @@ face_verdicts (const gchar * image, const gchar * face_model, guint * kept_face,
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   fail_unless (pipeline != NULL, "%s", desc);
   g_free (desc);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  GstSample *smp = NULL;
-  g_signal_emit_by_name (sink, "pull-preroll", &smp);
-  fail_unless (smp != NULL);
-  GstBuffer *buf = gst_sample_get_buffer (smp);
+  GstBuffer *buf = preroll_buffer (pipeline);
   *kept_face = *rejected_other = 0;
   *face_score = *best_other = -1.0;
   gpointer state = NULL;
@@ -252,9 +239,7 @@ face_verdicts (const gchar * image, const gchar * face_model, guint * kept_face,
       fail_if (kept, "a false face region is kept");
     }
   }
-  gst_sample_unref (smp);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
+  gst_buffer_unref (buf);
   gst_object_unref (pipeline);
 }
 

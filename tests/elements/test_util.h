@@ -115,4 +115,22 @@ run_pipeline (GstElement * pipeline, guint timeout_s)
   return msg;
 }
 
+/* Plays a pipeline whose appsink is named "sink" until it prerolls and returns a reference
+ * to the prerolled buffer; the pipeline is back in NULL (the caller still owns it). */
+static inline GstBuffer *
+preroll_buffer (GstElement * pipeline)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  fail_unless (sink != NULL, "no element named sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstSample *s = NULL;
+  g_signal_emit_by_name (sink, "pull-preroll", &s);
+  fail_unless (s != NULL, "no preroll sample");
+  GstBuffer *buf = gst_buffer_ref (gst_sample_get_buffer (s));
+  gst_sample_unref (s);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  return buf;
+}
+
 #endif
