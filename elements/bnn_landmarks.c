@@ -85,6 +85,7 @@ typedef struct {
   bnn_crop crop;
   float vx, vy; /* bbox-centre speed, pixels per second */
   RegionKind kind;
+  gboolean kept; /* score reached its bar (finish_inference) */
 } InstResult;
 
 typedef struct {
@@ -399,8 +400,8 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
       p->y = p->y == p->y ? cy : 0.0f;
       in->vis[k] = vis;
     }
-    if (in->score >= instance_bar (in->kind, min_conf, region_score))
-      kept++;
+    in->kept = in->score >= instance_bar (in->kind, min_conf, region_score);
+    kept += in->kept;
   }
 
   /* next crop: the box of the tracked subject while it is confidently found */
@@ -421,7 +422,7 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
   guint o = 0;
   for (guint r = 0; r < n; r++) {
     InstResult *in = &w->inst[r];
-    if (in->score < instance_bar (in->kind, min_conf, region_score)) {
+    if (!in->kept) {
       if (in->classmap)
         g_bytes_unref (in->classmap);
       in->classmap = NULL;
@@ -489,14 +490,9 @@ set_verdict (GstVideoRegionOfInterestMeta * roi, gboolean kept, gboolean has_sco
 static void
 mark_regions (GstBnnLandmarks * self, const Region * regions, guint n)
 {
-  float bar;
-  GST_OBJECT_LOCK (self);
-  bar = self->min_region_score >= 0.0f ? self->min_region_score : self->auto_region_score;
-  GST_OBJECT_UNLOCK (self);
   for (guint r = 0; r < n; r++) {
     if (regions[r].kind == REGION_ROI && regions[r].roi)
-      set_verdict (regions[r].roi, self->work.inst[r].score >= bar, TRUE,
-          self->work.inst[r].score);
+      set_verdict (regions[r].roi, self->work.inst[r].kept, TRUE, self->work.inst[r].score);
   }
 }
 
