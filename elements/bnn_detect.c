@@ -18,6 +18,11 @@ GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define MAX_CLASSES 16
 #define MATCH_IOU 0.3f
 #define MAX_CARRY_SECONDS 0.5
+/* A track that a run does not find is remembered (not reported) for this many runs, at most
+ * LOST_TRACK_SECONDS of stream time, so a detection that dips under the threshold for a few
+ * frames keeps its id when it comes back (docs/detector.md, "Track ids"). */
+#define LOST_TRACK_RUNS 15
+#define LOST_TRACK_SECONDS 1.0
 
 #define DEFAULT_MODEL "detect"
 #define DEFAULT_THREADS 1
@@ -50,6 +55,8 @@ typedef struct {
   gfloat box[4];  /* edges x, y, w, h in frame pixels */
   gfloat vx, vy;  /* centre speed, pixels per second */
   gint track_id;
+  guint missed;   /* lost tracks: runs since it was last found */
+  GstClockTime seen_pts; /* lost tracks: when it was last found */
 } Track;
 
 typedef struct {
@@ -80,6 +87,9 @@ typedef struct {
   /* streaming state */
   Track tracks[MAX_DET_LIMIT];
   Track next[MAX_DET_LIMIT];
+  Track lost[MAX_DET_LIMIT]; /* tracks not found lately, newest first */
+  Track lost_next[MAX_DET_LIMIT];
+  guint n_lost;
   guint n_tracks;
   gint next_track_id;
   GstClockTime tracks_pts;
@@ -134,6 +144,7 @@ static void
 reset_tracking (GstBnnDetect * self)
 {
   self->n_tracks = 0;
+  self->n_lost = 0;
   self->tracks_pts = GST_CLOCK_TIME_NONE;
   self->tracks_w = self->tracks_h = 0;
 }
@@ -214,8 +225,72 @@ gst_bnn_detect_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
+/* The lost track of class cls whose box, moved by its speed to pts, overlaps box best (IoU
+ * >= MATCH_IOU, not yet taken); -1 if none. */
+static gint
+match_lost (GstBnnDetect * self, gint cls, const gfloat * box, GstClockTime pts,
+    const gboolean * taken)
+{
+  gint best = -1;
+  float best_iou = MATCH_IOU;
+  for (guint p = 0; p < self->n_lost; p++) {
+    const Track *q = &self->lost[p];
+    if (taken[p] || q->cls != cls)
+      continue;
+    float dt = 0.0f;
+    if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (q->seen_pts)
+        && pts > q->seen_pts) {
+      const double age = (double) (pts - q->seen_pts) / GST_SECOND;
+      if (age > LOST_TRACK_SECONDS)
+        continue;
+      dt = (float) age;
+    }
+    const float moved[4] = { q->box[0] + q->vx * dt, q->box[1] + q->vy * dt, q->box[2],
+      q->box[3]
+    };
+    const float v = bnn_box_iou (box, moved);
+    if (v >= best_iou) {
+      best_iou = v;
+      best = (gint) p;
+    }
+  }
+  return best;
+}
+
+/* Tracks of the previous run that this run did not find, and lost ones not found again,
+ * become the lost list (newest first) until they are LOST_TRACK_RUNS runs or
+ * LOST_TRACK_SECONDS old. */
+static void
+update_lost (GstBnnDetect * self, const gboolean * used, const gboolean * lost_taken,
+    GstClockTime pts)
+{
+  guint k = 0;
+  for (guint p = 0; p < self->n_tracks && k < MAX_DET_LIMIT; p++) {
+    if (used[p])
+      continue;
+    Track *t = &self->lost_next[k++];
+    *t = self->tracks[p];
+    t->missed = 1;
+    t->seen_pts = self->tracks_pts;
+  }
+  for (guint p = 0; p < self->n_lost && k < MAX_DET_LIMIT; p++) {
+    const Track *q = &self->lost[p];
+    if (lost_taken[p] || q->missed + 1 > LOST_TRACK_RUNS)
+      continue;
+    if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (q->seen_pts)
+        && pts > q->seen_pts && (double) (pts - q->seen_pts) / GST_SECOND > LOST_TRACK_SECONDS)
+      continue;
+    Track *t = &self->lost_next[k++];
+    *t = *q;
+    t->missed++;
+  }
+  memcpy (self->lost, self->lost_next, k * sizeof (Track));
+  self->n_lost = k;
+}
+
 /* Runs the network on the letterboxed frame; the kept detections become the new tracks,
- * each taking the id (and giving a speed) of the previous track it overlaps best. */
+ * each taking the id (and giving a speed) of the previous track it overlaps best, else of
+ * the lost track it overlaps best. */
 static gboolean
 detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
 {
@@ -263,6 +338,9 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
       && pts > self->tracks_pts)
     dt = (double) (pts - self->tracks_pts) / GST_SECOND;
   gboolean used[MAX_DET_LIMIT] = { FALSE };
+  gboolean lost_taken[MAX_DET_LIMIT] = { FALSE };
+  if (!same_size)
+    self->n_lost = 0;
   guint m = 0;
   for (int i = 0; i < n && m < max_det; i++) {
     const bnn_detection *d = &self->dets[i];
@@ -303,12 +381,20 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
         t->vx = (float) (((t->box[0] + 0.5f * t->box[2]) - (q->box[0] + 0.5f * q->box[2])) / dt);
         t->vy = (float) (((t->box[1] + 0.5f * t->box[3]) - (q->box[1] + 0.5f * q->box[3])) / dt);
       }
+    } else if ((best = match_lost (self, t->cls, t->box, pts, lost_taken)) >= 0) {
+      const Track *q = &self->lost[best];
+      lost_taken[best] = TRUE;
+      t->track_id = q->track_id;
+      t->vx = q->vx;
+      t->vy = q->vy;
     } else {
       t->track_id = ++self->next_track_id;
       if (self->next_track_id == G_MAXINT)
         self->next_track_id = 0;
     }
   }
+  if (same_size)
+    update_lost (self, used, lost_taken, pts);
   memcpy (self->tracks, self->next, m * sizeof (Track));
   self->n_tracks = m;
   self->tracks_pts = pts;

@@ -312,6 +312,58 @@ GST_START_TEST (test_interval_and_track_ids)
 
 GST_END_TEST;
 
+/* The track ids of one frame pushed at `pts` with detection threshold `thr` (1: none). */
+static guint
+ids_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids)
+{
+  GstElement *d = gst_harness_find_element (hrn, "bnndetect");
+  g_object_set (d, "threshold", thr, NULL);
+  gst_object_unref (d);
+  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, 128, 96, 0, pts));
+  Rois r;
+  check_rois (out, 128, 96, rand_types, 0.0, &r);
+  for (guint k = 0; k < r.n; k++)
+    ids[k] = r.r[k]->id;
+  gst_buffer_unref (out);
+  return r.n;
+}
+
+/* A track that one run misses keeps its id when it comes back, within 15 runs and 1 s;
+ * after that it is forgotten and comes back with a new id. */
+GST_START_TEST (test_lost_tracks_keep_ids)
+{
+  GstHarness *hrn = new_harness (DET_MODEL (), "max-detections=4", GST_VIDEO_FORMAT_RGB,
+      128, 96);
+  const GstClockTime f = GST_SECOND / 30;
+  gint a[4], b[4], c[4];
+  fail_unless_equals_int (ids_at (hrn, 0.0f, 0, a), 4);
+  fail_unless_equals_int (ids_at (hrn, 1.0f, f, b), 0);      /* missed once */
+  fail_unless_equals_int (ids_at (hrn, 0.0f, 2 * f, b), 4);
+  for (guint k = 0; k < 4; k++)
+    fail_unless_equals_int (b[k], a[k]);
+  /* missed for 15 runs (0.5 s): still remembered */
+  for (guint i = 0; i < 15; i++)
+    fail_unless_equals_int (ids_at (hrn, 1.0f, (3 + i) * f, c), 0);
+  fail_unless_equals_int (ids_at (hrn, 0.0f, 18 * f, c), 4);
+  for (guint k = 0; k < 4; k++)
+    fail_unless_equals_int (c[k], a[k]);
+  /* missed for 16 runs: forgotten */
+  for (guint i = 0; i < 16; i++)
+    fail_unless_equals_int (ids_at (hrn, 1.0f, (19 + i) * f, c), 0);
+  fail_unless_equals_int (ids_at (hrn, 0.0f, 35 * f, c), 4);
+  for (guint k = 0; k < 4; k++)
+    fail_unless (c[k] > a[3] && c[k] > a[0], "id %d reused after 16 missed runs", c[k]);
+  /* missed once, but for more than a second: forgotten */
+  fail_unless_equals_int (ids_at (hrn, 1.0f, 36 * f, b), 0);
+  fail_unless_equals_int (ids_at (hrn, 0.0f, 36 * f + 2 * GST_SECOND, b), 4);
+  for (guint k = 0; k < 4; k++)
+    for (guint j = 0; j < 4; j++)
+      fail_unless (b[k] != c[j], "id %d reused after 2 s", b[k]);
+  gst_harness_teardown (hrn);
+}
+
+GST_END_TEST;
+
 /* landmarkoverlay draw-regions=true draws the detections (and only then changes pixels). */
 static gsize
 changed_bytes (gboolean draw)
@@ -471,6 +523,7 @@ bnndetect_suite (void)
   tcase_add_test (tc, test_threshold_one_and_empty_frame);
   tcase_add_test (tc, test_coordinates_after_videoscale);
   tcase_add_test (tc, test_interval_and_track_ids);
+  tcase_add_test (tc, test_lost_tracks_keep_ids);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_overlay_draws_regions);
 
