@@ -37,6 +37,7 @@ GST_DEBUG_CATEGORY_STATIC (bnn_landmarks_debug);
 #define AUTO_REGION_SCORE_BODY 0.03f
 #define AUTO_REGION_SCORE_FACE 0.10f
 #define DEFAULT_MAX_INSTANCES 4
+#define DET_TRACK_MAP 64 /* detector track ids remembered (the least recently seen go) */
 #define DEFAULT_SMOOTHING TRUE
 #define DEFAULT_MIN_CUTOFF 1.0
 #define DEFAULT_BETA 0.05
@@ -71,6 +72,7 @@ typedef struct {
   RegionKind kind;
   float box[4]; /* subject box, edges (for WHOLE: the frame) */
   float confidence; /* ROI: the detector's confidence ("detection" parameter), else 1 */
+  gint det_track;   /* ROI: the detector's track id ("detection" track-id), else 0 */
   GstVideoRegionOfInterestMeta *roi; /* ROI, streaming thread, this frame only; else NULL */
   bnn_crop crop;
 } Region;
@@ -95,6 +97,13 @@ typedef struct {
   gint width, height;
   guint64 seq;
 } Result;
+
+/* An upstream detector's track id and the instance track id it was given. */
+typedef struct {
+  gint det_track; /* 0: free */
+  guint64 track_id;
+  guint64 last_seq;
+} DetTrack;
 
 typedef struct {
   guint64 track_id; /* 0: free */
@@ -137,6 +146,7 @@ typedef struct {
   gboolean track_valid; /* under result_lock */
   float track_box[4];
   guint64 next_track_id;
+  DetTrack det_tracks[DET_TRACK_MAP]; /* inferring thread */
   gboolean warned_whole_face; /* streaming thread: the whole-frame face warning was posted */
   SmoothSlot *slots; /* max_inst, inferring thread */
   guint64 inferences; /* atomic-ish, read by the property getter under object lock */
@@ -293,6 +303,28 @@ find_slot (GstBnnLandmarks * self, guint64 track_id)
   return oldest;
 }
 
+/* The instance track id of an upstream detector's track: the same for as long as the
+ * detector keeps its id (even across frames where the instance was rejected), a new one
+ * for a track not seen before. */
+static guint64
+det_track_instance (GstBnnLandmarks * self, gint det_track, guint64 seq)
+{
+  DetTrack *slot = NULL;
+  for (guint i = 0; i < DET_TRACK_MAP; i++) {
+    DetTrack *d = &self->det_tracks[i];
+    if (d->det_track == det_track) {
+      d->last_seq = seq;
+      return d->track_id;
+    }
+    if (!slot || d->det_track == 0 || (slot->det_track != 0 && d->last_seq < slot->last_seq))
+      slot = d;
+  }
+  slot->det_track = det_track;
+  slot->track_id = ++self->next_track_id;
+  slot->last_seq = seq;
+  return slot->track_id;
+}
+
 /* The score an instance needs to be kept. Its score is the mean point confidence, times
  * the detector's confidence for an upstream region: the landmark model verifies the
  * detection (person AP@0.5 on data/detect val 0.31 -> 0.39, face 0.58 -> 0.65, paired 95 %
@@ -341,23 +373,34 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
     if (!points_box (in->pts, K, min_conf, W, H, in->bbox))
       memcpy (in->bbox, regions[r].box, sizeof in->bbox);
 
-    /* the same subject as before? (best overlap with a previous instance) */
+    /* the same subject as before? A detector's track id says so; otherwise the best
+     * overlap with a previous instance */
     gint best = -1;
+    gboolean by_detector = in->kind == REGION_ROI && regions[r].det_track > 0;
+    for (guint q = 0; q < r && by_detector; q++)  /* one id per frame, else by overlap */
+      by_detector = regions[q].det_track != regions[r].det_track;
+    if (by_detector)
+      in->track_id = det_track_instance (self, regions[r].det_track, seq);
     float best_iou = MATCH_IOU;
     for (guint p = 0; p < prev->n && prev->width == W && prev->height == H; p++) {
+      if (matched[p])
+        continue;
+      if (by_detector) {
+        if (prev->inst[p].track_id == in->track_id)
+          best = (gint) p;
+        continue;
+      }
       const float o = bnn_box_iou (in->bbox, prev->inst[p].bbox);
-      if (!matched[p] && o >= best_iou) {
+      if (o >= best_iou) {
         best = (gint) p;
         best_iou = o;
       }
     }
     in->vx = in->vy = 0.0f;
-    if (best >= 0) {
+    if (best >= 0)
       matched[best] = TRUE;
-      in->track_id = prev->inst[best].track_id;
-    } else {
-      in->track_id = ++self->next_track_id;
-    }
+    if (!by_detector)
+      in->track_id = best >= 0 ? prev->inst[best].track_id : ++self->next_track_id;
 
     if (smoothing && K > 0) {
       SmoothSlot *s = find_slot (self, in->track_id);
@@ -534,6 +577,18 @@ region_confidence (GstVideoRegionOfInterestMeta * roi)
   return (float) CLAMP (c, 0.0, 1.0);
 }
 
+/* The detector's track id of the region: the "track-id" field of its "detection" parameter
+ * (bnndetect's); 0 when there is none. */
+static gint
+region_track (GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  gint id;
+  if (!s || !gst_structure_get_int (s, "track-id", &id) || id <= 0)
+    return 0;
+  return id;
+}
+
 static gboolean
 roi_type_matches (const gchar * task, GQuark roi_type)
 {
@@ -576,6 +631,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
     Region *r = &out[n++];
     r->kind = REGION_ROI;
     r->confidence = region_confidence (roi);
+    r->det_track = region_track (roi);
     r->roi = roi;
     r->box[0] = x0;
     r->box[1] = y0;
@@ -588,6 +644,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
 
   Region *r = &out[0];
   r->confidence = 1.0f;
+  r->det_track = 0;
   r->roi = NULL;
   g_mutex_lock (&self->result_lock);
   gboolean tracked = self->track_valid && self->published.width == W
@@ -814,6 +871,7 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
     self->slots[i].f = g_new0 (OneEuroFilter, 2 * (gsize) self->K);
   self->regions = g_new0 (Region, self->max_inst);
   self->next_track_id = 0;
+  memset (self->det_tracks, 0, sizeof self->det_tracks);
   self->track_valid = FALSE;
   self->frame_count = 0;
   self->qos_skipped = 0;

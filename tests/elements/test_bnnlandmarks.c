@@ -240,6 +240,72 @@ GST_START_TEST (test_regions_of_interest)
 }
 GST_END_TEST;
 
+static void
+add_tracked_roi (GstBuffer * buf, guint x, guint y, guint w, guint h, gint track)
+{
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_add_video_region_of_interest_meta (buf, "face", x, y, w, h);
+  gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
+          "confidence", G_TYPE_DOUBLE, 0.9, "track-id", G_TYPE_INT, track, NULL));
+}
+
+/* A detector's track id ("detection" track-id) decides the instance's identity: two
+ * subjects that swap places keep their ids (overlap matching would swap them), and a
+ * region whose detector track comes back gets its old id. */
+GST_START_TEST (test_detector_track_ids)
+{
+  const gint w = 160, h = 120;
+  GstHarness *hrn = new_harness (FACE_MODEL (), "min-region-score=0",
+      GST_VIDEO_FORMAT_RGB, w, h);
+  GstBuffer *in = test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0);
+  add_tracked_roi (in, 10, 10, 40, 40, 7);
+  add_tracked_roi (in, 100, 50, 50, 60, 9);
+  GstBuffer *out = push_pull (hrn, in);
+  GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (out);
+  fail_unless (meta && meta->n_instances == 2);
+  const guint64 id7 = meta->instances[0].track_id, id9 = meta->instances[1].track_id;
+  fail_unless (id7 != id9 && id7 > 0 && id9 > 0);
+  gst_buffer_unref (out);
+
+  /* swapped places */
+  in = test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, GST_SECOND / 30);
+  add_tracked_roi (in, 100, 50, 50, 60, 7);
+  add_tracked_roi (in, 10, 10, 40, 40, 9);
+  out = push_pull (hrn, in);
+  meta = gst_buffer_get_landmark_meta (out);
+  fail_unless (meta && meta->n_instances == 2);
+  fail_unless (meta->instances[0].track_id == id7 && meta->instances[1].track_id == id9,
+      "ids %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT " %"
+      G_GUINT64_FORMAT, meta->instances[0].track_id, meta->instances[1].track_id, id7, id9);
+  gst_buffer_unref (out);
+
+  /* track 9 missing for a frame, then back elsewhere: its id again; a new track: a new id */
+  in = test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 2 * GST_SECOND / 30);
+  add_tracked_roi (in, 100, 50, 50, 60, 7);
+  gst_buffer_unref (push_pull (hrn, in));
+  in = test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 3 * GST_SECOND / 30);
+  add_tracked_roi (in, 60, 20, 40, 40, 9);
+  add_tracked_roi (in, 0, 60, 40, 40, 11);
+  out = push_pull (hrn, in);
+  meta = gst_buffer_get_landmark_meta (out);
+  fail_unless (meta && meta->n_instances == 2);
+  fail_unless (meta->instances[0].track_id == id9);
+  fail_unless (meta->instances[1].track_id != id7 && meta->instances[1].track_id != id9);
+  gst_buffer_unref (out);
+
+  /* the same detector id on two regions of one frame: two different instance ids */
+  in = test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 4 * GST_SECOND / 30);
+  add_tracked_roi (in, 10, 10, 40, 40, 12);
+  add_tracked_roi (in, 100, 50, 50, 60, 12);
+  out = push_pull (hrn, in);
+  meta = gst_buffer_get_landmark_meta (out);
+  fail_unless (meta && meta->n_instances == 2);
+  fail_unless (meta->instances[0].track_id != meta->instances[1].track_id);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+}
+GST_END_TEST;
+
 static guint64
 get_inferences (GstHarness * hrn)
 {
@@ -814,6 +880,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_caps_negotiation_pipeline);
   tcase_add_test (tc, test_strides_and_channel_orders);
   tcase_add_test (tc, test_regions_of_interest);
+  tcase_add_test (tc, test_detector_track_ids);
   tcase_add_test (tc, test_min_confidence_regions);
   tcase_add_test (tc, test_whole_frame_face_warning);
   tcase_add_test (tc, test_inference_interval);
