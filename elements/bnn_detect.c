@@ -361,6 +361,8 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     t->box[2] = x1 - x0;
     t->box[3] = y1 - y0;
     t->vx = t->vy = 0.0f;
+    t->missed = 0;
+    t->seen_pts = pts;
     gint best = -1;
     float best_iou = MATCH_IOU;
     for (guint p = 0; p < self->n_tracks && same_size; p++) {
