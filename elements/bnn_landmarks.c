@@ -564,29 +564,18 @@ run_and_decode (GstBnnLandmarks * self, guint r, const Region * region)
   return TRUE;
 }
 
-/* The confidence a detector gave the region: the "confidence" field of its "detection"
- * parameter (bnndetect's, and GstAnalytics' convention), clamped to 0..1; 1 when there is
- * none (opencv's facedetect, hand-made regions). */
-static float
-region_confidence (GstVideoRegionOfInterestMeta * roi)
+/* What a detector said of the region, from its "detection" parameter (bnndetect's, and
+ * GstAnalytics' convention): the "confidence", clamped to 0..1, 1 when there is none
+ * (opencv's facedetect, hand-made regions); the "track-id", 0 when there is none. */
+static void
+region_detection (GstVideoRegionOfInterestMeta * roi, float *confidence, gint * track)
 {
   GstStructure *s = gst_video_region_of_interest_meta_get_param (roi, "detection");
   gdouble c;
-  if (!s || !gst_structure_get_double (s, "confidence", &c) || !(c == c))
-    return 1.0f;
-  return (float) CLAMP (c, 0.0, 1.0);
-}
-
-/* The detector's track id of the region: the "track-id" field of its "detection" parameter
- * (bnndetect's); 0 when there is none. */
-static gint
-region_track (GstVideoRegionOfInterestMeta * roi)
-{
-  GstStructure *s = gst_video_region_of_interest_meta_get_param (roi, "detection");
   gint id;
-  if (!s || !gst_structure_get_int (s, "track-id", &id) || id <= 0)
-    return 0;
-  return id;
+  *confidence = s && gst_structure_get_double (s, "confidence", &c) && c == c ?
+      (float) CLAMP (c, 0.0, 1.0) : 1.0f;
+  *track = s && gst_structure_get_int (s, "track-id", &id) && id > 0 ? id : 0;
 }
 
 static gboolean
@@ -630,8 +619,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
     }
     Region *r = &out[n++];
     r->kind = REGION_ROI;
-    r->confidence = region_confidence (roi);
-    r->det_track = region_track (roi);
+    region_detection (roi, &r->confidence, &r->det_track);
     r->roi = roi;
     r->box[0] = x0;
     r->box[1] = y0;

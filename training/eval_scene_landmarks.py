@@ -84,12 +84,6 @@ def subjects(task, splits, root, detector):
                 yield img, dbox, np.asarray(box, np.float32), gt, vis
 
 
-def bootstrap_mean(v, n=1000, seed=0):
-    rng = np.random.default_rng(seed)
-    m = [v[rng.integers(0, len(v), len(v))].mean() for _ in range(n)]
-    return float(np.percentile(m, 2.5)), float(np.percentile(m, 97.5))
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default="models/face.bnn")
@@ -119,7 +113,7 @@ def main(argv=None):
         pred = np.array(pred)
         if task == "face":
             e = metrics.nme(pred, gts)
-            lo, hi = bootstrap_mean(e)
+            lo, hi = metrics.bootstrap_ratio(e, np.ones_like(e))
             res[k] = dict(nme_mean=round(100 * float(e.mean()), 2), nme_median=round(
                 100 * float(np.median(e)), 2), nme_mean_ci95=[round(100 * lo, 2), round(100 * hi, 2)])
         else:
