@@ -344,12 +344,21 @@ static gboolean rtsp_start(Server *srv, GError **error) {
   gchar *service = g_strdup_printf("%d", srv->rtsp_port);
   gchar *launch;
   GSource *src;
+  GstRTSPThreadPool *pool;
   int keyint = srv->fps > 0 ? srv->fps : 30; /* a key frame a second: late joiners wait <= 1 s */
 
   srv->rtsp = gst_rtsp_server_new();
   gst_rtsp_server_set_address(srv->rtsp, srv->address);
   gst_rtsp_server_set_service(srv->rtsp, service);
   g_free(service);
+  /* Clients are served on this main context, not on a pool thread. GStreamer 1.22's
+   * gst_rtsp_connection_close() is not safe against a read in progress on another thread:
+   * closing a client from here (rtsp_stop) while its pool thread parsed a request left that
+   * thread spinning on a NULL input stream (fixed upstream in 1.26, MR !7210). With no pool
+   * threads every read and every close runs on this thread. */
+  pool = gst_rtsp_server_get_thread_pool(srv->rtsp);
+  gst_rtsp_thread_pool_set_max_threads(pool, 0);
+  g_object_unref(pool);
 
   /* intervideosrc repeats the last frame, then sends black after 1 s without frames: an
    * RTSP client sees a stall or a source restart as a frozen/black picture, never a hang-up. */

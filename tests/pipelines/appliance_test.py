@@ -430,6 +430,59 @@ def scenario_source_error(opts, tmp):
         srv.kill()
 
 
+def scenario_stop_mid_request(opts, tmp):
+    """The server stops while RTSP clients are sending requests.
+
+    Each client sends OPTIONS requests back to back (and reads the replies), so the server is
+    parsing a request whenever the signal comes. With GStreamer 1.22, closing such a
+    connection from the main thread while a pool thread read it left that thread spinning on
+    a NULL stream: a flood of GLib-GIO CRITICALs, and at times no exit.
+    """
+    model = make_model(opts.genmodel, tmp)
+    for round_ in range(3):  # the race is narrow: three tries
+        stop_once_mid_requests(opts, model, round_)
+
+
+def stop_once_mid_requests(opts, model, round_):
+    srv = Server(opts, base_args(model))
+    m = re.match(r"rtsp://([^:/]+):(\d+)/", srv.rtsp_url)
+    host, port = m.group(1), int(m.group(2))
+    stop = threading.Event()
+    replies = [0]
+
+    def drain(s):
+        try:
+            while True:
+                data = s.recv(65536)
+                if not data:
+                    return
+                replies[0] += data.count(b"RTSP/1.0 200 OK")
+        except OSError:
+            return
+
+    def client():
+        try:
+            with socket.create_connection((host, port), timeout=5) as s:
+                threading.Thread(target=drain, args=(s,), daemon=True).start()
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    s.sendall(b"OPTIONS %s RTSP/1.0\r\nCSeq: %d\r\n\r\n"
+                              % (srv.rtsp_url.encode(), n))
+        except OSError:
+            pass  # the server closed the connection: expected once it stops
+
+    try:
+        for _ in range(6):
+            threading.Thread(target=client, daemon=True).start()
+        wait_for(lambda: replies[0] >= 2000, 30, "2000 replies to OPTIONS")
+        check(srv.alive(), "round %d: server alive while answering a stream of requests" % round_)
+        srv.stop(signal.SIGTERM, "SIGTERM during requests (round %d)" % round_)
+        check("CRITICAL" not in srv.stderr(), "round %d: no GLib CRITICAL on the way out" % round_)
+    finally:
+        stop.set()
+        srv.kill()
+
 def scenario_file_source(opts, tmp):
     """A file source is annotated in real time and looped; --once stops at its end."""
     model = make_model(opts.genmodel, tmp)
@@ -584,6 +637,7 @@ SCENARIOS = {
     "json-clients": scenario_json_clients,
     "source-stall": scenario_source_stall,
     "source-error": scenario_source_error,
+    "stop-mid-request": scenario_stop_mid_request,
     "file-source": scenario_file_source,
     "bad-model": scenario_bad_model,
     "bad-arguments": scenario_bad_arguments,
