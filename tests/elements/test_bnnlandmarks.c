@@ -453,6 +453,71 @@ GST_START_TEST (test_min_confidence_regions)
 }
 GST_END_TEST;
 
+/* One frame with one tracked face region of this detection confidence, through hrn:
+ * whether the element kept the region's instance (its verdict on the region). */
+static gboolean
+kept_at (GstHarness * hrn, gint frame, gint track, gdouble confidence)
+{
+  GstBuffer *in = test_frame (GST_VIDEO_FORMAT_RGB, 160, 120, 0, frame * GST_SECOND / 30);
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_add_video_region_of_interest_meta (in, "face", 20, 30, 50, 60);
+  gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
+          "confidence", G_TYPE_DOUBLE, confidence, "track-id", G_TYPE_INT, track, NULL));
+  GstBuffer *out = push_pull (hrn, in);
+  GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (out);
+  roi = gst_buffer_get_video_region_of_interest_meta (out);
+  GstStructure *v = roi ? gst_video_region_of_interest_meta_get_param (roi, "landmarks") :
+      NULL;
+  gboolean kept = FALSE;
+  fail_unless (v && gst_structure_get_boolean (v, "kept", &kept));
+  fail_unless (meta && meta->n_instances == (kept ? 1u : 0u));
+  gst_buffer_unref (out);
+  return kept;
+}
+
+/* region-hold: a subject kept by the previous inference stays kept down to hold x the
+ * bar; one that was not, or a new track, needs the whole bar. With the shipped face-lite
+ * (mean point confidence m on the synthetic frame) and min-region-score 0.5 m, the score
+ * is the detection confidence times m. */
+GST_START_TEST (test_region_hold)
+{
+  const gchar *dir = g_getenv ("BNNLM_MODELS_DIR");
+  gchar *face = g_build_filename (dir ? dir : "models", "face-lite.bnn", NULL);
+  if (!g_file_test (face, G_FILE_TEST_IS_REGULAR)) {
+    g_print ("no shipped face-lite.bnn: region-hold is not tested\n");
+    g_free (face);
+    return;
+  }
+  GstBuffer *out;
+  GstLandmarkMeta *meta = run_with_roi (face, "min-region-score=0", -1.0, &out);
+  fail_unless (meta != NULL && meta->n_instances == 1);
+  const float m = meta->instances[0].score;
+  gst_buffer_unref (out);
+  fail_unless (m > 0.0f && m < 0.45f, "face-lite's mean confidence %f", m);
+
+  gchar *extra = g_strdup_printf ("min-region-score=%f", 0.5 * m);  /* hold 0.7: 0.35 m */
+  GstHarness *hrn = new_harness (face, extra, GST_VIDEO_FORMAT_RGB, 160, 120);
+  fail_unless (kept_at (hrn, 0, 7, 0.6), "0.6 m reaches the bar 0.5 m");
+  fail_unless (kept_at (hrn, 1, 7, 0.4), "0.4 m, kept before: held (bar 0.35 m)");
+  fail_unless (kept_at (hrn, 2, 7, 0.4), "0.4 m, held again");
+  fail_unless (!kept_at (hrn, 3, 7, 0.3), "0.3 m is below the held bar 0.35 m");
+  fail_unless (!kept_at (hrn, 4, 7, 0.4), "0.4 m, rejected before: the whole bar");
+  fail_unless (kept_at (hrn, 5, 7, 0.6));
+  fail_unless (!kept_at (hrn, 6, 8, 0.4), "a new track needs the whole bar");
+  gst_harness_teardown (hrn);
+  g_free (extra);
+
+  /* region-hold=1: no hold */
+  extra = g_strdup_printf ("min-region-score=%f region-hold=1", 0.5 * m);
+  hrn = new_harness (face, extra, GST_VIDEO_FORMAT_RGB, 160, 120);
+  fail_unless (kept_at (hrn, 0, 7, 0.6));
+  fail_unless (!kept_at (hrn, 1, 7, 0.4), "0.4 m with region-hold=1");
+  gst_harness_teardown (hrn);
+  g_free (extra);
+  g_free (face);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_whole_frame_face_warning)
 {
   fail_unless_equals_int (count_warnings ("videotestsrc", FACE_MODEL ()), 1);
@@ -882,6 +947,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_regions_of_interest);
   tcase_add_test (tc, test_detector_track_ids);
   tcase_add_test (tc, test_min_confidence_regions);
+  tcase_add_test (tc, test_region_hold);
   tcase_add_test (tc, test_whole_frame_face_warning);
   tcase_add_test (tc, test_inference_interval);
   tcase_add_test (tc, test_skip_when_busy);
