@@ -31,6 +31,11 @@ GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define DEFAULT_CLASSES NULL /* every class of the model */
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_TILES 1
+/* coast-runs: a lost track is still reported for this many runs at its predicted box, its
+ * confidence times COAST_DECAY per missed run (docs/detector.md, "Coasting") */
+#define DEFAULT_COAST_RUNS 1
+#define COAST_DECAY 0.6f
+#define COAST_MIN_HITS 3 /* only tracks found in at least this many runs coast */
 
 #define CAPS_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2 }"
 
@@ -46,6 +51,7 @@ enum {
   PROP_CLASSES,
   PROP_INFERENCE_INTERVAL,
   PROP_TILES,
+  PROP_COAST_RUNS,
   PROP_INFERENCES,
 };
 
@@ -56,6 +62,7 @@ typedef struct {
   gfloat vx, vy;  /* centre speed, pixels per second */
   gint track_id;
   guint missed;   /* lost tracks: runs since it was last found */
+  guint hits;     /* runs that found it */
   GstClockTime seen_pts; /* lost tracks: when it was last found */
 } Track;
 
@@ -71,6 +78,7 @@ typedef struct {
   gchar *classes_prop;
   guint interval;
   guint tiles;
+  guint coast_runs;
   guint64 inferences;
 
   /* set up in start(), freed in stop() */
@@ -362,6 +370,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
     t->box[3] = y1 - y0;
     t->vx = t->vy = 0.0f;
     t->missed = 0;
+    t->hits = 1;
     t->seen_pts = pts;
     gint best = -1;
     float best_iou = MATCH_IOU;
@@ -379,6 +388,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
       const Track *q = &self->tracks[best];
       used[best] = TRUE;
       t->track_id = q->track_id;
+      t->hits = q->hits + 1;
       if (dt > 0.0) {
         t->vx = (float) (((t->box[0] + 0.5f * t->box[2]) - (q->box[0] + 0.5f * q->box[2])) / dt);
         t->vy = (float) (((t->box[1] + 0.5f * t->box[3]) - (q->box[1] + 0.5f * q->box[3])) / dt);
@@ -387,6 +397,7 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
       const Track *q = &self->lost[best];
       lost_taken[best] = TRUE;
       t->track_id = q->track_id;
+      t->hits = q->hits + 1;
       t->vx = q->vx;
       t->vy = q->vy;
     } else {
@@ -406,31 +417,106 @@ detect (GstBnnDetect * self, const GstVideoFrame * frame, GstClockTime pts)
   return TRUE;
 }
 
+/* The box of track t moved by its speed for dt seconds, in whole pixels inside the frame:
+ * x0, y0, x1, y1. */
+static void
+moved_box (const Track * t, float dt, gint W, gint H, gint * b)
+{
+  const float dx = t->vx * dt, dy = t->vy * dt;
+  b[0] = (gint) CLAMP (t->box[0] + dx + 0.5f, 0.0f, (float) W - 1.0f);
+  b[1] = (gint) CLAMP (t->box[1] + dy + 0.5f, 0.0f, (float) H - 1.0f);
+  b[2] = (gint) CLAMP (t->box[0] + t->box[2] + dx + 0.5f, (float) b[0] + 1.0f, (float) W);
+  b[3] = (gint) CLAMP (t->box[1] + t->box[3] + dy + 0.5f, (float) b[1] + 1.0f, (float) H);
+}
+
+typedef struct {
+  const Track *t;
+  gint box[4];          /* x0, y0, x1, y1 */
+  gfloat confidence;
+  guint lost_runs;
+} Report;
+
+/* GCompareDataFunc: higher confidence first (g_qsort_with_data keeps ties in order) */
+static gint
+report_cmp (gconstpointer a, gconstpointer b, gpointer unused)
+{
+  const Report *x = a, *y = b;
+  (void) unused;
+  return x->confidence > y->confidence ? -1 : x->confidence < y->confidence ? 1 : 0;
+}
+
+/* Seconds from `from` to pts, at most MAX_CARRY_SECONDS (0 when unknown). */
+static float
+carry_seconds (GstClockTime from, GstClockTime pts)
+{
+  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (from) && pts > from)
+    return (float) MIN ((double) (pts - from) / GST_SECOND, MAX_CARRY_SECONDS);
+  return 0.0f;
+}
+
 /* One region-of-interest meta per track; on frames without their own inference the boxes
- * move with their tracked speed (for at most MAX_CARRY_SECONDS). */
+ * move with their tracked speed (for at most MAX_CARRY_SECONDS). Tracks found in at least
+ * COAST_MIN_HITS runs and lost for at most coast-runs runs follow at their predicted boxes, with a decayed confidence and their
+ * lost-runs count, unless a found track of their class covers them (IoU >= MATCH_IOU). */
 static void
 attach_tracks (GstBnnDetect * self, GstBuffer * buf, gint W, gint H, GstClockTime pts)
 {
   if (self->tracks_w != W || self->tracks_h != H)
     return;
-  float dt = 0.0f;
-  if (GST_CLOCK_TIME_IS_VALID (pts) && GST_CLOCK_TIME_IS_VALID (self->tracks_pts)
-      && pts > self->tracks_pts)
-    dt = (float) MIN ((double) (pts - self->tracks_pts) / GST_SECOND, MAX_CARRY_SECONDS);
+  GST_OBJECT_LOCK (self);
+  const guint coast = self->coast_runs;
+  GST_OBJECT_UNLOCK (self);
+  Report rep[2 * MAX_DET_LIMIT];
+  guint n = 0;
+  const float dt = carry_seconds (self->tracks_pts, pts);
   for (guint i = 0; i < self->n_tracks; i++) {
-    const Track *t = &self->tracks[i];
-    const float dx = t->vx * dt, dy = t->vy * dt;
-    const gint x0 = (gint) CLAMP (t->box[0] + dx + 0.5f, 0.0f, (float) W - 1.0f);
-    const gint y0 = (gint) CLAMP (t->box[1] + dy + 0.5f, 0.0f, (float) H - 1.0f);
-    const gint x1 = (gint) CLAMP (t->box[0] + t->box[2] + dx + 0.5f, (float) x0 + 1.0f, (float) W);
-    const gint y1 = (gint) CLAMP (t->box[1] + t->box[3] + dy + 0.5f, (float) y0 + 1.0f, (float) H);
+    Report *r = &rep[n++];
+    r->t = &self->tracks[i];
+    moved_box (r->t, dt, W, H, r->box);
+    r->confidence = r->t->score;
+    r->lost_runs = 0;
+  }
+  const guint n_found = n;
+  for (guint p = 0; p < self->n_lost; p++) {
+    const Track *q = &self->lost[p];
+    if (q->missed > coast || q->hits < COAST_MIN_HITS || !self->cls_wanted[q->cls])
+      continue;
+    Report *r = &rep[n];
+    r->t = q;
+    moved_box (q, carry_seconds (q->seen_pts, pts), W, H, r->box);
+    const float qb[4] = { (float) r->box[0], (float) r->box[1],
+      (float) (r->box[2] - r->box[0]), (float) (r->box[3] - r->box[1])
+    };
+    gboolean covered = FALSE;
+    for (guint i = 0; i < n_found && !covered; i++) {
+      const gint *f = rep[i].box;
+      const float fb[4] = { (float) f[0], (float) f[1], (float) (f[2] - f[0]),
+        (float) (f[3] - f[1])
+      };
+      covered = rep[i].t->cls == q->cls && bnn_box_iou (qb, fb) >= MATCH_IOU;
+    }
+    if (covered)
+      continue;
+    r->confidence = q->score;
+    for (guint k = 0; k < q->missed; k++)
+      r->confidence *= COAST_DECAY;
+    r->lost_runs = q->missed;
+    n++;
+  }
+  /* best first, as the found ones are */
+  if (n > n_found)
+    g_qsort_with_data (rep, (gint) n, sizeof (Report), report_cmp, NULL);
+  for (guint i = 0; i < n; i++) {
+    const Report *r = &rep[i];
     GstVideoRegionOfInterestMeta *roi =
-        gst_buffer_add_video_region_of_interest_meta_id (buf, self->cls_quark[t->cls],
-        (guint) x0, (guint) y0, (guint) (x1 - x0), (guint) (y1 - y0));
-    roi->id = t->track_id;
+        gst_buffer_add_video_region_of_interest_meta_id (buf, self->cls_quark[r->t->cls],
+        (guint) r->box[0], (guint) r->box[1], (guint) (r->box[2] - r->box[0]),
+        (guint) (r->box[3] - r->box[1]));
+    roi->id = r->t->track_id;
     gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
-            "confidence", G_TYPE_DOUBLE, (gdouble) t->score,
-            "track-id", G_TYPE_INT, t->track_id, NULL));
+            "confidence", G_TYPE_DOUBLE, (gdouble) r->confidence,
+            "track-id", G_TYPE_INT, r->t->track_id,
+            "lost-runs", G_TYPE_UINT, r->lost_runs, NULL));
   }
 }
 
@@ -537,6 +623,9 @@ gst_bnn_detect_set_property (GObject * object, guint prop_id, const GValue * val
     case PROP_TILES:
       self->tiles = g_value_get_uint (value);
       break;
+    case PROP_COAST_RUNS:
+      self->coast_runs = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -581,6 +670,9 @@ gst_bnn_detect_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_TILES:
       g_value_set_uint (value, self->tiles);
+      break;
+    case PROP_COAST_RUNS:
+      g_value_set_uint (value, self->coast_runs);
       break;
     case PROP_INFERENCES:
       g_value_set_uint64 (value, self->inferences);
@@ -659,6 +751,14 @@ gst_bnn_detect_class_init (GstBnnDetectClass * klass)
           "Run the network on every Nth frame; the frames in between carry the last "
           "boxes, moved with their tracked speed", 1, 1000, DEFAULT_INTERVAL,
           rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_COAST_RUNS,
+      g_param_spec_uint ("coast-runs", "Coasting runs",
+          "A track that a run no longer finds is still reported for up to this many runs, "
+          "at its box moved by its speed, its confidence times 0.6 per missed run and "
+          "\"lost-runs\" > 0 in its detection parameter, unless a found box of its "
+          "class covers it: a detection that dips for a frame does not blink "
+          "(0: report only what each run finds)", 0, LOST_TRACK_RUNS, DEFAULT_COAST_RUNS,
+          rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_TILES,
       g_param_spec_uint ("tiles", "Tiles",
           "Also run the network on N x N overlapping tiles along the long side of the "
@@ -698,6 +798,7 @@ gst_bnn_detect_init (GstBnnDetect * self)
   self->iou_threshold = BNN_DETECT_DEFAULT_IOU;
   self->interval = DEFAULT_INTERVAL;
   self->tiles = DEFAULT_TILES;
+  self->coast_runs = DEFAULT_COAST_RUNS;
   self->tracks_pts = GST_CLOCK_TIME_NONE;
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);

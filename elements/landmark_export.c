@@ -110,7 +110,8 @@ add_parts (JsonBuilder * b, const GstLandmarkInstance * in)
 }
 
 /* The frame's regions of interest (bnndetect's detections, facedetect's faces), when it has
- * any: type, box, the detector's confidence and track id ("detection" parameter) and
+ * any: type, box, the detector's confidence, track id and, for a coasting track, its
+ * lost runs ("detection" parameter) and
  * bnnlandmarks' verdict ("landmarks" parameter), each when present. */
 static void
 add_regions (JsonBuilder * b, GstBuffer * buf)
@@ -140,6 +141,11 @@ add_regions (JsonBuilder * b, GstBuffer * buf)
     if (det && gst_structure_get_int (det, "track-id", &id)) {
       json_builder_set_member_name (b, "track_id");
       json_builder_add_int_value (b, id);
+    }
+    guint lost;
+    if (det && gst_structure_get_uint (det, "lost-runs", &lost) && lost > 0) {
+      json_builder_set_member_name (b, "lost_runs");
+      json_builder_add_int_value (b, lost);
     }
     GstStructure *v = gst_video_region_of_interest_meta_get_param (roi, "landmarks");
     gboolean kept;

@@ -6,6 +6,7 @@
 #include "gst/landmark/landmarkmeta.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <gst/check/gstharness.h>
 
 #define BASKETBALL "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
@@ -332,8 +333,8 @@ ids_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids)
  * after that it is forgotten and comes back with a new id. */
 GST_START_TEST (test_lost_tracks_keep_ids)
 {
-  GstHarness *hrn = new_harness (DET_MODEL (), "max-detections=4", GST_VIDEO_FORMAT_RGB,
-      128, 96);
+  GstHarness *hrn = new_harness (DET_MODEL (), "max-detections=4 coast-runs=0",
+      GST_VIDEO_FORMAT_RGB, 128, 96);
   const GstClockTime f = GST_SECOND / 30;
   gint a[4], b[4], c[4];
   fail_unless_equals_int (ids_at (hrn, 0.0f, 0, a), 4);
@@ -360,6 +361,65 @@ GST_START_TEST (test_lost_tracks_keep_ids)
     for (guint j = 0; j < 4; j++)
       fail_unless (b[k] != c[j], "id %d reused after 2 s", b[k]);
   gst_harness_teardown (hrn);
+}
+
+GST_END_TEST;
+
+/* Per region of the frame pushed at pts with threshold thr: track id, confidence and
+ * lost-runs, in meta order; returns the count. */
+static guint
+reports_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids, gdouble * conf,
+    guint * lost)
+{
+  GstElement *d = gst_harness_find_element (hrn, "bnndetect");
+  g_object_set (d, "threshold", thr, NULL);
+  gst_object_unref (d);
+  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, 128, 96, 0, pts));
+  Rois r;
+  check_rois (out, 128, 96, rand_types, 0.0, &r);
+  for (guint k = 0; k < r.n; k++) {
+    GstStructure *s = gst_video_region_of_interest_meta_get_param (r.r[k], "detection");
+    ids[k] = r.r[k]->id;
+    fail_unless (gst_structure_get_double (s, "confidence", &conf[k]));
+    fail_unless (gst_structure_get_uint (s, "lost-runs", &lost[k]));
+  }
+  gst_buffer_unref (out);
+  return r.n;
+}
+
+/* coast-runs: a track found in 3 runs that a run misses is still reported for coast-runs
+ * runs, at its box, with lost-runs > 0 and its confidence x 0.6 per missed run; a track
+ * found in fewer runs is not; coast-runs=0 reports only what a run finds. */
+GST_START_TEST (test_coasting)
+{
+  const GstClockTime f = GST_SECOND / 30;
+  gint a[4], b[4];
+  gdouble ca[4], cb[4];
+  guint la[4], lb[4];
+  for (guint coast = 0; coast <= 2; coast++) {
+    gchar *extra = g_strdup_printf ("max-detections=4 coast-runs=%u", coast);
+    GstHarness *hrn = new_harness (DET_MODEL (), extra, GST_VIDEO_FORMAT_RGB, 128, 96);
+    g_free (extra);
+    /* two runs, then a miss: too young to coast */
+    fail_unless_equals_int (reports_at (hrn, 0.0f, 0, a, ca, la), 4);
+    fail_unless_equals_int (reports_at (hrn, 0.0f, f, a, ca, la), 4);
+    fail_unless_equals_int (reports_at (hrn, 1.0f, 2 * f, b, cb, lb), 0);
+    /* back (third run), then missed runs: coasting for coast runs */
+    fail_unless_equals_int (reports_at (hrn, 0.0f, 3 * f, a, ca, la), 4);
+    for (guint k = 0; k < 4; k++)
+      fail_unless_equals_int (la[k], 0);
+    for (guint miss = 1; miss <= 3; miss++) {
+      const guint n = reports_at (hrn, 1.0f, (3 + miss) * f, b, cb, lb);
+      fail_unless_equals_int (n, miss <= coast ? 4 : 0);
+      for (guint k = 0; k < n; k++) {
+        fail_unless_equals_int (b[k], a[k]);
+        fail_unless_equals_int (lb[k], miss);
+        fail_unless (fabs (cb[k] - ca[k] * pow (0.6, miss)) < 1e-5,
+            "coasting confidence %f, found %f, %u missed", cb[k], ca[k], miss);
+      }
+    }
+    gst_harness_teardown (hrn);
+  }
 }
 
 GST_END_TEST;
@@ -524,6 +584,7 @@ bnndetect_suite (void)
   tcase_add_test (tc, test_coordinates_after_videoscale);
   tcase_add_test (tc, test_interval_and_track_ids);
   tcase_add_test (tc, test_lost_tracks_keep_ids);
+  tcase_add_test (tc, test_coasting);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_overlay_draws_regions);
 

@@ -227,8 +227,8 @@ GST_START_TEST (test_frames_without_landmarks)
 }
 GST_END_TEST;
 
-/* Regions of interest: a "regions" array with type, box, the detector's confidence and
- * track id and bnnlandmarks' verdict when the region has them; none without regions. */
+/* Regions of interest: a "regions" array with type, box, the detector's confidence,
+ * track id and lost runs and bnnlandmarks' verdict when the region has them; none without regions. */
 GST_START_TEST (test_regions)
 {
   gchar *path = tmp_path ("regions.jsonl");
@@ -242,7 +242,8 @@ GST_START_TEST (test_regions)
   GstVideoRegionOfInterestMeta *roi =
       gst_buffer_add_video_region_of_interest_meta (b, "person", 4, 6, 20, 30);
   gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
-          "confidence", G_TYPE_DOUBLE, 0.375, "track-id", G_TYPE_INT, 7, NULL));
+          "confidence", G_TYPE_DOUBLE, 0.375, "track-id", G_TYPE_INT, 7,
+          "lost-runs", G_TYPE_UINT, 1u, NULL));
   gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("landmarks",
           "kept", G_TYPE_BOOLEAN, FALSE, "score", G_TYPE_DOUBLE, 0.03125, NULL));
   gst_buffer_add_video_region_of_interest_meta (b, "face", 30, 2, 10, 12);
@@ -266,12 +267,13 @@ GST_START_TEST (test_regions)
       && near (json_array_get_double_element (box, 3), 30));
   fail_unless (json_object_get_double_member (r0, "confidence") == 0.375);
   fail_unless_equals_int (json_object_get_int_member (r0, "track_id"), 7);
+  fail_unless_equals_int (json_object_get_int_member (r0, "lost_runs"), 1);
   fail_unless (!json_object_get_boolean_member (r0, "kept"));
   fail_unless (json_object_get_double_member (r0, "landmark_score") == 0.03125);
   JsonObject *r1 = json_array_get_object_element (regions, 1);
   fail_unless_equals_string (json_object_get_string_member (r1, "type"), "face");
   fail_if (json_object_has_member (r1, "confidence") || json_object_has_member (r1, "kept")
-      || json_object_has_member (r1, "track_id"));
+      || json_object_has_member (r1, "track_id") || json_object_has_member (r1, "lost_runs"));
   o = json_node_get_object (g_ptr_array_index (lines, 1));
   fail_if (json_object_has_member (o, "regions"), "regions on a frame without any");
   g_ptr_array_unref (lines);
