@@ -78,6 +78,7 @@ typedef struct {
   float box[4]; /* subject box, edges (for WHOLE: the frame) */
   float confidence; /* ROI: the detector's confidence ("detection" parameter), else 1 */
   gint det_track;   /* ROI: the detector's track id ("detection" track-id), else 0 */
+  guint lost_runs;  /* ROI: > 0 when the detector predicts a track it did not find */
   GstVideoRegionOfInterestMeta *roi; /* ROI, streaming thread, this frame only; else NULL */
   bnn_crop crop;
 } Region;
@@ -453,7 +454,8 @@ finish_inference (GstBnnLandmarks * self, const Region * regions, guint n,
     }
     /* best >= 0: the same subject was kept (published) by the previous inference, so a
      * region holds its verdict down to a fraction of the bar (no flicker at the edge) */
-    in->kept = in->score >= instance_bar (in->kind, min_conf, region_score, best >= 0, hold);
+    in->kept = in->score >= instance_bar (in->kind, min_conf, region_score,
+        best >= 0 && regions[r].lost_runs == 0, hold);
     kept += in->kept;
   }
 
@@ -578,7 +580,8 @@ run_and_decode (GstBnnLandmarks * self, guint r, const Region * region)
  * GstAnalytics' convention): the "confidence", clamped to 0..1, 1 when there is none
  * (opencv's facedetect, hand-made regions); the "track-id", 0 when there is none. */
 static void
-region_detection (GstVideoRegionOfInterestMeta * roi, float *confidence, gint * track)
+region_detection (GstVideoRegionOfInterestMeta * roi, float *confidence, gint * track,
+    guint * lost_runs)
 {
   GstStructure *s = gst_video_region_of_interest_meta_get_param (roi, "detection");
   gdouble c;
@@ -586,6 +589,8 @@ region_detection (GstVideoRegionOfInterestMeta * roi, float *confidence, gint * 
   *confidence = s && gst_structure_get_double (s, "confidence", &c) && c == c ?
       (float) CLAMP (c, 0.0, 1.0) : 1.0f;
   *track = s && gst_structure_get_int (s, "track-id", &id) && id > 0 ? id : 0;
+  if (!s || !gst_structure_get_uint (s, "lost-runs", lost_runs))
+    *lost_runs = 0;
 }
 
 static gboolean
@@ -629,7 +634,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
     }
     Region *r = &out[n++];
     r->kind = REGION_ROI;
-    region_detection (roi, &r->confidence, &r->det_track);
+    region_detection (roi, &r->confidence, &r->det_track, &r->lost_runs);
     r->roi = roi;
     r->box[0] = x0;
     r->box[1] = y0;
@@ -643,6 +648,7 @@ gather_regions (GstBnnLandmarks * self, GstBuffer * buf, gint W, gint H, Region 
   Region *r = &out[0];
   r->confidence = 1.0f;
   r->det_track = 0;
+  r->lost_runs = 0;
   r->roi = NULL;
   g_mutex_lock (&self->result_lock);
   gboolean tracked = self->track_valid && self->published.width == W

@@ -456,13 +456,14 @@ GST_END_TEST;
 /* One frame with one tracked face region of this detection confidence, through hrn:
  * whether the element kept the region's instance (its verdict on the region). */
 static gboolean
-kept_at (GstHarness * hrn, gint frame, gint track, gdouble confidence)
+kept_at_lost (GstHarness * hrn, gint frame, gint track, gdouble confidence, guint lost_runs)
 {
   GstBuffer *in = test_frame (GST_VIDEO_FORMAT_RGB, 160, 120, 0, frame * GST_SECOND / 30);
   GstVideoRegionOfInterestMeta *roi =
       gst_buffer_add_video_region_of_interest_meta (in, "face", 20, 30, 50, 60);
   gst_video_region_of_interest_meta_add_param (roi, gst_structure_new ("detection",
-          "confidence", G_TYPE_DOUBLE, confidence, "track-id", G_TYPE_INT, track, NULL));
+          "confidence", G_TYPE_DOUBLE, confidence, "track-id", G_TYPE_INT, track,
+          "lost-runs", G_TYPE_UINT, lost_runs, NULL));
   GstBuffer *out = push_pull (hrn, in);
   GstLandmarkMeta *meta = gst_buffer_get_landmark_meta (out);
   roi = gst_buffer_get_video_region_of_interest_meta (out);
@@ -473,6 +474,12 @@ kept_at (GstHarness * hrn, gint frame, gint track, gdouble confidence)
   fail_unless (meta && meta->n_instances == (kept ? 1u : 0u));
   gst_buffer_unref (out);
   return kept;
+}
+
+static gboolean
+kept_at (GstHarness * hrn, gint frame, gint track, gdouble confidence)
+{
+  return kept_at_lost (hrn, frame, track, confidence, 0);
 }
 
 /* region-hold: a subject kept by the previous inference stays kept down to hold x the
@@ -504,6 +511,12 @@ GST_START_TEST (test_region_hold)
   fail_unless (!kept_at (hrn, 4, 7, 0.4), "0.4 m, rejected before: the whole bar");
   fail_unless (kept_at (hrn, 5, 7, 0.6));
   fail_unless (!kept_at (hrn, 6, 8, 0.4), "a new track needs the whole bar");
+  /* a box the detector only predicts (lost-runs > 0, bnndetect coast-runs) is no evidence
+   * of its own: it needs the whole bar even when its subject was kept */
+  fail_unless (kept_at (hrn, 7, 7, 0.6));
+  fail_unless (!kept_at_lost (hrn, 8, 7, 0.4, 1), "a coasting region is not held");
+  fail_unless (kept_at (hrn, 9, 7, 0.6));
+  fail_unless (kept_at_lost (hrn, 10, 7, 0.55, 1), "a coasting region at the whole bar");
   gst_harness_teardown (hrn);
   g_free (extra);
 
