@@ -465,6 +465,7 @@ attach_tracks (GstBnnDetect * self, GstBuffer * buf, gint W, gint H, GstClockTim
     return;
   GST_OBJECT_LOCK (self);
   const guint coast = self->coast_runs;
+  const guint max_det = MIN (self->max_detections, MAX_DET_LIMIT);
   GST_OBJECT_UNLOCK (self);
   Report rep[2 * MAX_DET_LIMIT];
   guint n = 0;
@@ -503,10 +504,10 @@ attach_tracks (GstBnnDetect * self, GstBuffer * buf, gint W, gint H, GstClockTim
     r->lost_runs = q->missed;
     n++;
   }
-  /* best first, as the found ones are */
+  /* best first, as the found ones are, and at most max-detections in all */
   if (n > n_found)
     g_qsort_with_data (rep, (gint) n, sizeof (Report), report_cmp, NULL);
-  for (guint i = 0; i < n; i++) {
+  for (guint i = 0; i < MIN (n, max_det); i++) {
     const Report *r = &rep[i];
     GstVideoRegionOfInterestMeta *roi =
         gst_buffer_add_video_region_of_interest_meta_id (buf, self->cls_quark[r->t->cls],

@@ -43,9 +43,10 @@ push_pull (GstHarness * hrn, GstBuffer * in)
   return out;
 }
 
+#define MAX_ROIS 256
 typedef struct {
   guint n;
-  GstVideoRegionOfInterestMeta *r[256];
+  GstVideoRegionOfInterestMeta *r[MAX_ROIS];
 } Rois;
 
 static void
@@ -313,9 +314,11 @@ GST_START_TEST (test_interval_and_track_ids)
 
 GST_END_TEST;
 
-/* The track ids of one frame pushed at `pts` with detection threshold `thr` (1: none). */
+/* Per region of the frame pushed at pts with threshold thr: track id, confidence and
+ * lost-runs, in meta order; returns the count. */
 static guint
-ids_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids)
+reports_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids, gdouble * conf,
+    guint * lost)
 {
   GstElement *d = gst_harness_find_element (hrn, "bnndetect");
   g_object_set (d, "threshold", thr, NULL);
@@ -323,10 +326,23 @@ ids_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids)
   GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, 128, 96, 0, pts));
   Rois r;
   check_rois (out, 128, 96, rand_types, 0.0, &r);
-  for (guint k = 0; k < r.n; k++)
+  for (guint k = 0; k < r.n; k++) {
+    GstStructure *s = gst_video_region_of_interest_meta_get_param (r.r[k], "detection");
     ids[k] = r.r[k]->id;
+    fail_unless (gst_structure_get_double (s, "confidence", &conf[k]));
+    fail_unless (gst_structure_get_uint (s, "lost-runs", &lost[k]));
+  }
   gst_buffer_unref (out);
   return r.n;
+}
+
+/* The track ids of one frame pushed at `pts` with detection threshold `thr` (1: none). */
+static guint
+ids_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids)
+{
+  gdouble conf[MAX_ROIS];
+  guint lost[MAX_ROIS];
+  return reports_at (hrn, thr, pts, ids, conf, lost);
 }
 
 /* A track that one run misses keeps its id when it comes back, within 15 runs and 1 s;
@@ -365,28 +381,6 @@ GST_START_TEST (test_lost_tracks_keep_ids)
 
 GST_END_TEST;
 
-/* Per region of the frame pushed at pts with threshold thr: track id, confidence and
- * lost-runs, in meta order; returns the count. */
-static guint
-reports_at (GstHarness * hrn, gfloat thr, GstClockTime pts, gint * ids, gdouble * conf,
-    guint * lost)
-{
-  GstElement *d = gst_harness_find_element (hrn, "bnndetect");
-  g_object_set (d, "threshold", thr, NULL);
-  gst_object_unref (d);
-  GstBuffer *out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, 128, 96, 0, pts));
-  Rois r;
-  check_rois (out, 128, 96, rand_types, 0.0, &r);
-  for (guint k = 0; k < r.n; k++) {
-    GstStructure *s = gst_video_region_of_interest_meta_get_param (r.r[k], "detection");
-    ids[k] = r.r[k]->id;
-    fail_unless (gst_structure_get_double (s, "confidence", &conf[k]));
-    fail_unless (gst_structure_get_uint (s, "lost-runs", &lost[k]));
-  }
-  gst_buffer_unref (out);
-  return r.n;
-}
-
 /* coast-runs: a track found in 3 runs that a run misses is still reported for coast-runs
  * runs, at its box, with lost-runs > 0 and its confidence x 0.6 per missed run; a track
  * found in fewer runs is not; coast-runs=0 reports only what a run finds. */
@@ -420,6 +414,17 @@ GST_START_TEST (test_coasting)
     }
     gst_harness_teardown (hrn);
   }
+
+  /* max-detections caps what is reported in all: 2 found and 2 coasting give 2 */
+  GstHarness *hrn = new_harness (DET_MODEL (), "max-detections=4", GST_VIDEO_FORMAT_RGB,
+      128, 96);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (reports_at (hrn, 0.0f, i * f, a, ca, la), 4);
+  GstElement *d = gst_harness_find_element (hrn, "bnndetect");
+  g_object_set (d, "max-detections", 2, NULL);
+  gst_object_unref (d);
+  fail_unless_equals_int (reports_at (hrn, 0.0f, 3 * f, b, cb, lb), 2);
+  gst_harness_teardown (hrn);
 }
 
 GST_END_TEST;
