@@ -754,11 +754,11 @@ gst_bnn_detect_class_init (GstBnnDetectClass * klass)
           rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_COAST_RUNS,
       g_param_spec_uint ("coast-runs", "Coasting runs",
-          "A track that a run no longer finds is still reported for up to this many runs, "
-          "at its box moved by its speed, its confidence times 0.6 per missed run and "
-          "\"lost-runs\" > 0 in its detection parameter, unless a found box of its "
-          "class covers it: a detection that dips for a frame does not blink "
-          "(0: report only what each run finds)", 0, LOST_TRACK_RUNS, DEFAULT_COAST_RUNS,
+          "A track found in at least 3 runs that a run no longer finds is still reported "
+          "for up to this many runs, at its box moved by its speed, its confidence times "
+          "0.6 per missed run and \"lost-runs\" > 0 in its detection parameter, unless a "
+          "found box of its class covers it (max-detections counts both): a detection "
+          "that dips for a frame does not blink (0: report only what each run finds)", 0, LOST_TRACK_RUNS, DEFAULT_COAST_RUNS,
           rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_TILES,
       g_param_spec_uint ("tiles", "Tiles",

@@ -1337,8 +1337,8 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
       g_param_spec_float ("region-hold", "Region verdict hold",
           "A region whose subject was kept by the previous inference (the same "
           "detector track id, else an overlapping instance) needs only this fraction of "
-          "min-region-score to stay kept: no flicker when a score hovers at the bar "
-          "(1: no hold)", 0.0f, 1.0f, DEFAULT_REGION_HOLD, rw | GST_PARAM_MUTABLE_PLAYING));
+          "min-region-score to stay kept: no flicker when a score hovers at the bar. "
+          "Not for a box the detector only predicts (lost-runs > 0). 1: no hold", 0.0f, 1.0f, DEFAULT_REGION_HOLD, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_INSTANCES,
       g_param_spec_uint ("max-instances", "Maximum instances",
           "Most subjects (upstream regions of interest) processed per frame", 1,
