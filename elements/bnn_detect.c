@@ -456,8 +456,9 @@ carry_seconds (GstClockTime from, GstClockTime pts)
 
 /* One region-of-interest meta per track; on frames without their own inference the boxes
  * move with their tracked speed (for at most MAX_CARRY_SECONDS). Tracks found in at least
- * COAST_MIN_HITS runs and lost for at most coast-runs runs follow at their predicted boxes, with a decayed confidence and their
- * lost-runs count, unless a found track of their class covers them (IoU >= MATCH_IOU). */
+ * COAST_MIN_HITS runs and lost for at most coast-runs runs follow at their predicted boxes,
+ * with a decayed confidence and their lost-runs count, unless a found track of their class
+ * covers them (IoU >= MATCH_IOU). Best first, at most max-detections in all. */
 static void
 attach_tracks (GstBnnDetect * self, GstBuffer * buf, gint W, gint H, GstClockTime pts)
 {
