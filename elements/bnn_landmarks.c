@@ -33,7 +33,8 @@ GST_DEBUG_CATEGORY_STATIC (bnn_landmarks_debug);
  * region bar (vtest.avi, bnndetect tiles=2: verdict changes 279 -> 183, short dropouts
  * 65 -> 30, kept +2.7 %; docs/detector.md, "Holding a verdict") */
 #define DEFAULT_REGION_HOLD 0.7f
-/* min-region-score=-1 resolves per task, from the scores of the shipped detector's boxes
+/* min-region-score=-1 resolves to the model file's META region_score; a file without one
+ * (the shipped models) gets its task's bar, from the scores of the shipped detector's boxes
  * (at its default threshold 0.2) times the shipped landmark models' mean point confidence
  * on the data/detect train split (docs/detector.md "Verified by the landmark model"):
  * body: F1 is flat (0.47) from 0.02 to 0.04; face: F1 peaks at 0.12-0.13 (0.77), 0.10
@@ -843,8 +844,10 @@ gst_bnn_landmarks_start (GstBaseTransform * trans)
   }
   self->S = self->info->input_size;
   self->K = self->info->n_points;
-  self->auto_region_score = g_strcmp0 (self->info->task, "face") == 0 ?
-      AUTO_REGION_SCORE_FACE : AUTO_REGION_SCORE_BODY;
+  /* the model's own bar (META region_score), else its task's */
+  self->auto_region_score = self->info->region_score >= 0.0f ? self->info->region_score :
+      g_strcmp0 (self->info->task, "face") == 0 ? AUTO_REGION_SCORE_FACE :
+      AUTO_REGION_SCORE_BODY;
   self->seg_idx = self->info->n_classes > 0 ?
       bnn_net_find_output (self->net, BNN_OUT_SEGMENTATION) : -1;
   self->seg_w = self->seg_h = 0;
@@ -1332,7 +1335,8 @@ gst_bnn_landmarks_class_init (GstBnnLandmarksClass * klass)
           "An upstream region of interest's instance is kept when its score, the "
           "detector's confidence (1 if the region has none) times the mean point "
           "confidence, reaches this: the landmark model verifies the detection. "
-          "-1: the model's task default (body 0.03, face 0.10)", -1.0f, 1.0f,
+          "-1: the model file's region_score, else its task's default (body 0.03, face "
+          "0.10)", -1.0f, 1.0f,
           DEFAULT_MIN_REGION_SCORE, rw | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_REGION_HOLD,
       g_param_spec_float ("region-hold", "Region verdict hold",

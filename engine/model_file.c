@@ -366,6 +366,15 @@ static int load_meta(loadctx *L, bnn_model *m, const unsigned char *payload, uin
     }
     in->crop_scale = (float)d;
   }
+  in->region_score = -1.0f;
+  s = meta_get(mm, "region_score");
+  if (s != NULL) {
+    if (!parse_double(s, &d) || d < 0 || d > 1) {
+      fail(L, "META", "region_score '%.40s' is not a number in [0, 1]", s);
+      return 0;
+    }
+    in->region_score = (float)d;
+  }
   m->bn_eps = 1e-5f;
   s = meta_get(mm, "bn_eps");
   if (s != NULL) {

@@ -569,6 +569,7 @@ int bnn_synth_model(const bnn_synth_params *p, unsigned char **out, size_t *size
   bnn_mb_meta(&g.b, "output_stride", "4");
   bnn_mb_meta(&g.b, "crop_scale", strcmp(task, "face") == 0 ? "1.4" : "1.3");
   bnn_mb_meta(&g.b, "bn_eps", "1e-05");
+  if (p->region_score) bnn_mb_meta(&g.b, "region_score", p->region_score);
   if (p->points) {
     meta_list(&g, "points", "p", p->points, NULL);
     if (p->points > 1) {

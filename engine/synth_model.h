@@ -66,6 +66,7 @@ typedef struct {
   uint64_t seed;
   int format;       /* file version: 0 or 2 -> 2 (f16, folded thresholds), 1 -> 1 */
   int no_flip;      /* 1: no META flip (points 2i and 2i+1 are a mirror pair otherwise) */
+  const char *region_score; /* META region_score, verbatim; NULL: none */
 } bnn_synth_params;
 
 /* The paper topologies: "paper256" (S 256, F 256, D 4, K 16) and "paper128" (S 128). Returns

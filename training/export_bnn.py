@@ -555,15 +555,24 @@ def main(argv=None):
     ap.add_argument("--format", type=int, choices=[1, 2], default=FORMAT_VERSION,
                     help="file format version (2: f16 + folded thresholds, about 1/25 of FP32)")
     ap.add_argument("--data-root", default=None)
+    ap.add_argument("--region-score", type=float, default=None,
+                    help="META region_score: the instance score a detector's region needs "
+                         "with this model (bnnlandmarks' default min-region-score; measure it "
+                         "with training/eval_detect.py --verify, docs/detector.md); default: "
+                         "none, the element's task default applies")
     ap.add_argument("--check", action="store_true",
                     help="run the file through the reference runner and compare with torch")
     args = ap.parse_args(argv)
+    if args.region_score is not None and not 0.0 <= args.region_score <= 1.0:
+        ap.error("--region-score must be in [0, 1]")
     model, ck = model_from_ckpt(args.ckpt)
     model.eval()
     task = ck.get("task") or PRESETS[ck["preset"]]["task"]
     name = args.name or ck.get("preset", "model")
     meta = default_meta(task, name, model.cfg, args.data_root or default_data_root())
     meta["description"] += f"; recipe {ck.get('recipe')}, epoch {ck.get('epoch', 0):.1f}"
+    if args.region_score is not None:
+        meta["region_score"] = f"{args.region_score:g}"
     blob = build_file(model, meta, args.format)
     with open(args.out, "wb") as fh:
         fh.write(blob)

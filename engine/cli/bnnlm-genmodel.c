@@ -10,10 +10,11 @@
 static const char *usage_text =
     "usage: bnnlm-genmodel [--size S] [--width F] [--depth D] [--points K] [--seg [N]]\n"
     "                      [--detect N] [--task body|face|detect] [--name NAME] [--seed N]\n"
-    "                      [--format 1|2] [--no-flip] --out FILE\n"
+    "                      [--format 1|2] [--no-flip] [--region-score X] --out FILE\n"
     "defaults: --size 64 --width 32 --depth 2 --points 16 --seed 1 --format 2; --seg adds a\n"
     "7-class head. Format 2 stores real tensors as f16 and folded sign thresholds. Points\n"
-    "2i and 2i+1 form the mirror table (META flip) unless --no-flip.\n";
+    "2i and 2i+1 form the mirror table (META flip) unless --no-flip. --region-score writes\n"
+    "META region_score (bnnlandmarks' default min-region-score for the model).\n";
 
 static int get_int(const char *s, long lo, long hi, long *v) {
   char *end;
@@ -64,6 +65,9 @@ int main(int argc, char **argv) {
       }
     } else if (strcmp(a, "--task") == 0 && v) {
       p.task = v;
+      i++;
+    } else if (strcmp(a, "--region-score") == 0 && v) {
+      p.region_score = v;
       i++;
     } else if (strcmp(a, "--name") == 0 && v) {
       p.name = v;

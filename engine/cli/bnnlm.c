@@ -442,6 +442,7 @@ static int cmd_info(int argc, char **argv) {
   printf("%-14s %d x %d RGB\n", "input", in->input_size, in->input_size);
   printf("%-14s %d\n", "output_stride", in->output_stride);
   printf("%-14s %g\n", "crop_scale", in->crop_scale);
+  if (in->region_score >= 0) printf("%-14s %g\n", "region_score", in->region_score);
   printf("%-14s %g,%g,%g\n", "mean", in->mean[0], in->mean[1], in->mean[2]);
   printf("%-14s %g,%g,%g\n", "std", in->std[0], in->std[1], in->std[2]);
   if (in->n_points) print_list("points", in->n_points, in->point_names);

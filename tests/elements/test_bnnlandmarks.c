@@ -387,6 +387,21 @@ GST_START_TEST (test_min_confidence_regions)
   gst_buffer_unref (out);
   gst_harness_teardown (hrn);
 
+  /* the same random face model with META region_score 0.99 (above its mean point
+   * confidence): the file's bar rejects the region, an explicit min-region-score wins */
+  meta = run_with_roi (test_model ("BNNLM_TEST_BAR_MODEL"), "", -1.0, &out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_instances, 0);
+  gst_buffer_unref (out);
+  meta = run_with_roi (test_model ("BNNLM_TEST_BAR_MODEL"), "min-region-score=0.5", -1.0, &out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_instances, 1);
+  gst_buffer_unref (out);
+  meta = run_with_roi (FACE_MODEL (), "", -1.0, &out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->n_instances, 1);
+  gst_buffer_unref (out);
+
   meta = run_with_roi (FACE_MODEL (), "min-confidence=1", -1.0, &out);
   fail_unless (meta != NULL);
   fail_unless_equals_int (meta->n_instances, 1);

@@ -39,6 +39,7 @@ enum {
   OK = 0,
   META_NO_EQ, META_NO_TASK, META_BAD_TASK, META_DUP, META_BAD_SIZE, META_BAD_UTF8, META_NO_NL,
   META_POINTS3, META_BAD_MEAN, META_BAD_SKEL, META_FLIP_PERM, META_FLIP_COUNT, META_FLIP_RANGE,
+  META_REGION_OK, META_REGION_HIGH, META_REGION_TEXT,
   G_LATER, G_SELF, G_CIN, G_OP, G_PARAM, G_UNUSED, G_HEAD_STRIDE, G_COUNT, G_HPM_COUT, G_IN1,
   T_DTYPE, T_DIMS, T_NBYTES, T_LEFTOVER, T_NAN, T_NEGVAR, T_MISSING, T_HIGHBITS, G_ODD, G_HEAD_IN,
   /* format version 2: sign + f16 threshold before each binary conv, f16 real tensors */
@@ -120,6 +121,9 @@ static unsigned char *tiny(int mut, size_t *size) {
   else if (mut == META_FLIP_COUNT) bnn_mb_meta(&b, "flip", "0");
   else if (mut == META_FLIP_RANGE) bnn_mb_meta(&b, "flip", "0,2");
   else if (mut != META_POINTS3) bnn_mb_meta(&b, "flip", "1,0"); /* the valid table */
+  if (mut == META_REGION_OK) bnn_mb_meta(&b, "region_score", "0.25");
+  if (mut == META_REGION_HIGH) bnn_mb_meta(&b, "region_score", "1.5");
+  if (mut == META_REGION_TEXT) bnn_mb_meta(&b, "region_score", "high");
   if (mut == META_NO_NL) b.meta.n--;
   int p[9] = {0};
   /* node 1: CONV 1x1 3 -> 8 */
@@ -232,6 +236,7 @@ int main(void) {
                 in->n_outputs == 1 && fabsf(in->crop_scale - 1.0f) < 1e-6f && in->std[2] == 1.0f,
             "tiny: info");
       CHECK(in->flip && in->flip[0] == 1 && in->flip[1] == 0, "tiny: flip table");
+      CHECK(in->region_score == -1.0f, "tiny: no region_score -> -1 (%g)", in->region_score);
       /* MACs: CONV 16*8*3, HPM 9*16*(8*4 + 4*2 + 2*2), HEAD 16*8*2 */
       CHECK(in->binary_macs == 9ull * 16 * 44 && in->real_macs == 16ull * 24 + 16ull * 16, "MACs %llu %llu",
             (unsigned long long)in->binary_macs, (unsigned long long)in->real_macs);
@@ -386,6 +391,21 @@ int main(void) {
   reject_tiny("META flip not a mirror", META_FLIP_PERM, "not a mirror permutation", "META");
   reject_tiny("META flip count", META_FLIP_COUNT, "flip lists 1 indices but points lists 2", "META");
   reject_tiny("META flip index", META_FLIP_RANGE, "flip item 2", "META");
+  reject_tiny("META region_score above 1", META_REGION_HIGH, "region_score '1.5'", "META");
+  reject_tiny("META region_score text", META_REGION_TEXT, "region_score 'high'", "META");
+  {
+    size_t rs;
+    unsigned char *r = tiny(META_REGION_OK, &rs);
+    char err[BNN_ERR_LEN];
+    bnn_model *m = bnn_model_load_memory(r, rs, "t.bnn", err, sizeof err);
+    CHECK(m != NULL, "META region_score 0.25: rejected: %s", err);
+    if (m) {
+      CHECK(fabsf(bnn_model_get_info(m)->region_score - 0.25f) < 1e-6f, "region_score %g",
+            bnn_model_get_info(m)->region_score);
+      bnn_model_free(m);
+    }
+    free(r);
+  }
   /* GRPH */
   reject_tiny("node uses a later node", G_LATER, "not an earlier node", "GRPH: node 2 (HPM)");
   reject_tiny("node uses itself", G_SELF, "not an earlier node", "GRPH: node 1 (CONV)");

@@ -56,6 +56,9 @@ typedef struct {
   int format_version;  /* of the file: 1 or 2 (docs/model-format.md) */
   const int *flip;     /* n_points: point k of a mirrored image is point flip[k] (left <->
                           right; META flip); NULL if the file has none */
+  float region_score;  /* META region_score: the instance score (detector confidence x mean
+                          point confidence) a detector's region needs to be kept, as
+                          measured for this model; -1 if the file has none */
 } bnn_model_info;
 
 /* Load and validate. On failure returns NULL and writes a message to err (BNN_ERR_LEN). */
