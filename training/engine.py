@@ -26,6 +26,7 @@ class ModelInfo(C.Structure):
         ("binary_macs", C.c_uint64), ("real_macs", C.c_uint64), ("n_params", C.c_uint64),
         ("file_size", C.c_size_t), ("license", C.c_char_p),
         ("format_version", C.c_int), ("flip", C.POINTER(C.c_int)),
+        ("region_score", C.c_float),  # META region_score, -1 if none
     ]
 
 
