@@ -436,15 +436,6 @@ typedef struct {
   guint lost_runs;
 } Report;
 
-/* GCompareDataFunc: higher confidence first (g_qsort_with_data keeps ties in order) */
-static gint
-report_cmp (gconstpointer a, gconstpointer b, gpointer unused)
-{
-  const Report *x = a, *y = b;
-  (void) unused;
-  return x->confidence > y->confidence ? -1 : x->confidence < y->confidence ? 1 : 0;
-}
-
 /* Seconds from `from` to pts, at most MAX_CARRY_SECONDS (0 when unknown). */
 static float
 carry_seconds (GstClockTime from, GstClockTime pts)
@@ -503,11 +494,15 @@ attach_tracks (GstBnnDetect * self, GstBuffer * buf, gint W, gint H, GstClockTim
     for (guint k = 0; k < q->missed; k++)
       r->confidence *= COAST_DECAY;
     r->lost_runs = q->missed;
+    /* best first, as the found ones are: insert it behind those at least as confident */
+    const Report add = *r;
+    guint k = n;
+    for (; k > 0 && rep[k - 1].confidence < add.confidence; k--)
+      rep[k] = rep[k - 1];
+    rep[k] = add;
     n++;
   }
-  /* best first, as the found ones are, and at most max-detections in all */
-  if (n > n_found)
-    g_qsort_with_data (rep, (gint) n, sizeof (Report), report_cmp, NULL);
+  /* at most max-detections in all */
   for (guint i = 0; i < MIN (n, max_det); i++) {
     const Report *r = &rep[i];
     GstVideoRegionOfInterestMeta *roi =
