@@ -37,7 +37,7 @@ GST_DEBUG_CATEGORY_STATIC (bnn_detect_debug);
 #define COAST_DECAY 0.6f
 #define COAST_MIN_HITS 3 /* only tracks found in at least this many runs coast */
 
-#define CAPS_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2 }"
+#define CAPS_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, I420, NV12, YUY2, GRAY8 }"
 
 enum {
   PROP_0,

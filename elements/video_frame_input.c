@@ -1,5 +1,5 @@
 /* video_frame_input.c: fills a network input from a mapped GstVideoFrame, cropping only the
- * region; packed RGB orders, I420 and NV12 in the engine, YUY2 in preprocess_yuy2.c. */
+ * region; packed RGB orders, GRAY8, I420 and NV12 in the engine, YUY2 in preprocess_yuy2.c. */
 #include "video_frame_input.h"
 
 #include "preprocess_yuy2.h"
@@ -35,6 +35,11 @@ bnn_video_frame_to_input (const bnn_model * model, const GstVideoFrame * frame,
     case GST_VIDEO_FORMAT_xBGR:
     case GST_VIDEO_FORMAT_ABGR:
       pix = BNN_PIX_XBGR;
+      break;
+    case GST_VIDEO_FORMAT_GRAY8:
+      /* monochrome and night-mode (IR) cameras: the luma in R, G and B, as videoconvert
+       * would deliver it in RGB (docs/uses.md, "Grey cameras") */
+      pix = BNN_PIX_GRAY;
       break;
     case GST_VIDEO_FORMAT_I420:
       bnn_preprocess_i420 (model, p0, s0, GST_VIDEO_FRAME_PLANE_DATA (frame, 1),

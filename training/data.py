@@ -231,6 +231,37 @@ _BLUR_TAPS = torch.tensor([math.exp(-d * d / 2) for d in range(-3, 4)])
 _BLUR_TAPS = _BLUR_TAPS / _BLUR_TAPS.sum()  # the targets' Gaussian (sigma 1), as in decode.c
 
 
+LUMA = (0.299, 0.587, 0.114)  # BT.601, as a grey camera's Y plane reaches the model as R = G = B
+
+
+def to_grey(x):
+    """x: N x 3 x H x W in [0, 1] -> its luma in all three channels (same layout)."""
+    w = torch.tensor(LUMA, dtype=x.dtype).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True).expand_as(x).contiguous(
+        memory_format=torch.channels_last)
+
+
+def grey_images(images):
+    """uint8 N x H x W x 3 -> the same with each pixel's luma (rounded) in all three channels:
+    the crops as a monochrome camera would deliver them (evaluate.py --grey)."""
+    w = torch.tensor(LUMA, dtype=torch.float32)
+    y = (images.float() * w).sum(-1, keepdim=True).round_().clamp_(0, 255).to(torch.uint8)
+    return y.expand_as(images).contiguous()
+
+
+def greyscale_some(x, p, rng):
+    """Each sample of x (N x 3 x H x W, [0, 1]) replaced by to_grey with probability p: the
+    student sees the grey frames of monochrome and night-mode (IR) cameras, while a teacher
+    can still be given the colour x. Returns x itself when no sample is picked."""
+    if p <= 0:
+        return x
+    pick = rng.random(x.shape[0]) < p
+    if not pick.any():
+        return x
+    m = torch.from_numpy(pick.astype(np.float32)).view(-1, 1, 1, 1).to(x.dtype)
+    return (x * (1 - m) + to_grey(x) * m).contiguous(memory_format=torch.channels_last)
+
+
 def decode_heatmaps(hm):
     """Heatmap logits B x K x H x W -> (B x K x 2 heatmap coords, B x K peak logits).
 

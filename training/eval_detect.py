@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import grey_images  # noqa: E402
 from detect_data import CLASSES, STRIDE, DetSet, letterbox  # noqa: E402
 from engine import Crop  # noqa: E402
 
@@ -359,8 +360,12 @@ def main(argv=None):
                     "the mean point confidence of landmark MODEL on the region (repeatable; "
                     "e.g. person=models/body.bnn face=models/face.bnn), with the paired 95 %% "
                     "interval against the detector alone")
+    ap.add_argument("--grey", action="store_true", help="score on the scenes in grey (luma "
+                    "in R, G and B), as a monochrome or night-mode camera delivers them")
     args = ap.parse_args(argv)
     ds = DetSet(args.split, args.data_root)
+    if args.grey:
+        ds.images = [grey_images(torch.tensor(im)[None])[0].numpy() for im in ds.images]
     da = engine_detections(args.model, ds, args.threads, args.iou, args.tiles)
     res = eval_engine(args.model, ds, bootstrap=args.bootstrap, dets=da)
     res["tiles"] = args.tiles

@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import metrics  # noqa: E402
 from data import (PART_CLASSES, KeypointSet, decode_heatmaps, default_data_root,  # noqa: E402
-                  heatmap_to_crop)
+                  grey_images, heatmap_to_crop)
 
 HEAD_SEGMENT = (12, 13)  # neck, head top (LSP): PCKh normaliser
 
@@ -192,6 +192,9 @@ def main(argv=None):
                     help="engine: flip test (mean of the image and its mirror, twice the time)")
     ap.add_argument("--bf16", action="store_true",
                     help="engine: stem and 1x1 skips in bfloat16 (AVX512-BF16 CPUs; not bit-exact)")
+    ap.add_argument("--grey", action="store_true",
+                    help="score on the crops in grey (luma in R, G and B), as a monochrome or "
+                         "night-mode camera delivers them")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--ced-plot", default=None, help="face: write the CED plot here (png)")
     ap.add_argument("--json", default=None, help="write the results as JSON here")
@@ -212,6 +215,8 @@ def main(argv=None):
         task = ck["task"]
     ds = KeypointSet(task, a.split, a.data_root or default_data_root(), a.limit,
                      with_parts=(task == "face"))
+    if a.grey:
+        ds.images = grey_images(ds.images)
     runs = []
     if a.model:
         if a.backend == "engine":

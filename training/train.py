@@ -17,7 +17,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import network  # noqa: E402
 from data import (Augmenter, KeypointSet, PART_CLASSES, decode_heatmaps,  # noqa: E402
-                  heatmap_to_crop)
+                  greyscale_some, heatmap_to_crop)
 import metrics  # noqa: E402
 from checkpoint_io import load_ckpt, save_ckpt  # noqa: E402
 
@@ -139,6 +139,10 @@ def main(argv=None):
     ap.add_argument("--shift", action="store_true", help="AdaBin-style learnable shift")
     ap.add_argument("--trunc", type=float, default=None,
                     help="truncation probability (default 0.2 body, 0 face)")
+    ap.add_argument("--grey", type=float, default=0.0,
+                    help="probability that a training sample is shown to the student in grey "
+                         "(luma in R, G and B, as from a monochrome or IR camera); a teacher "
+                         "still sees it in colour")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--limit", type=int, default=None, help="use only N train images")
@@ -248,10 +252,11 @@ def main(argv=None):
         x, tgt, valid, _, ptgt = aug(tset.images[idx], tset.points[idx], tset.visible[idx],
                                      parts=tset.parts[idx] if tset.parts is not None else None,
                                      flip_perm=tset.flip_perm, rng=rng, train=True)
+        xs = greyscale_some(x, args.grey, rng)
         cur_lr = lr_at(step, total, lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = cur_lr
-        hm, sg = model(x)
+        hm, sg = model(xs)
         loss = F.binary_cross_entropy_with_logits(hm, tgt)
         if sg is not None:
             loss = loss + args.parts_weight * F.cross_entropy(sg, ptgt)

@@ -15,6 +15,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import detect_network as dn  # noqa: E402
+from data import greyscale_some  # noqa: E402
 from detect_data import CropSet, DetSet, MixedSet, _stem, make_batch  # noqa: E402
 from eval_detect import eval_torch  # noqa: E402
 from checkpoint_io import compact_optim_state, load_ckpt, save_ckpt  # noqa: E402
@@ -111,6 +112,10 @@ def main(argv=None):
     ap.add_argument("--giou", type=float, default=0.0,
                     help="weight of a GIoU loss on the boxes at the centres, beside the L1 on "
                          "size and offset (0: none)")
+    ap.add_argument("--grey", type=float, default=0.0,
+                    help="probability that a sample is shown to the student in grey (luma in R, "
+                         "G and B, as from a monochrome or IR camera) on top of the colour "
+                         "jitter's own 10 %%; a teacher still sees it in colour")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--limit", type=int, default=None)
@@ -227,7 +232,7 @@ def main(argv=None):
         cur_lr = lr_at(int(min(prog, 1.0) * total), total, lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = cur_lr
-        ce, sz, of = model(x)
+        ce, sz, of = model(greyscale_some(x, args.grey, rng))
         l_hm = focal_loss(ce, heat, mask)
         l_wh = reg_loss(sz, ind, wh, reg)
         l_off = reg_loss(of, ind, off, reg)

@@ -15,7 +15,7 @@ static const GstVideoFormat all_formats[] = {
   GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_BGRx,
   GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA,
   GST_VIDEO_FORMAT_ARGB, GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12,
-  GST_VIDEO_FORMAT_YUY2,
+  GST_VIDEO_FORMAT_YUY2, GST_VIDEO_FORMAT_GRAY8,
 };
 
 static GstHarness *
@@ -137,7 +137,8 @@ GST_START_TEST (test_strides_and_channel_orders)
 
   for (guint f = 0; f < G_N_ELEMENTS (all_formats); f++) {
     const GstVideoFormat fmt = all_formats[f];
-    const gboolean yuv = GST_VIDEO_FORMAT_INFO_IS_YUV (gst_video_format_get_info (fmt));
+    /* YUV and grey frames hold other pixels than the RGB picture */
+    const gboolean yuv = !GST_VIDEO_FORMAT_INFO_IS_RGB (gst_video_format_get_info (fmt));
     gfloat base[2 * 68];
     for (gint pad = 0; pad <= 24; pad += 24) {
       hrn = new_harness (FACE_MODEL (), NULL, fmt, w, h);
@@ -155,6 +156,60 @@ GST_START_TEST (test_strides_and_channel_orders)
             gst_video_format_to_string (fmt));
     }
   }
+}
+GST_END_TEST;
+
+/* A GRAY8 frame (a monochrome camera) is its luma in R, G and B: the same points as the
+ * same grey picture delivered in RGB, and other points than the colour picture. */
+GST_START_TEST (test_gray8_is_luma_in_rgb)
+{
+  const gint w = 97, h = 71;
+  gfloat grey[2 * 68], as_rgb[2 * 68], colour[2 * 68];
+  GstBuffer *g = test_frame (GST_VIDEO_FORMAT_GRAY8, w, h, 0, 0);
+
+  GstVideoInfo rgb_info;
+  gst_video_info_set_format (&rgb_info, GST_VIDEO_FORMAT_RGB, w, h);
+  GstBuffer *rgb = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&rgb_info), NULL);
+  GstVideoMeta *vm = gst_buffer_get_video_meta (g);
+  GstMapInfo gm, rm;
+  fail_unless (vm != NULL);
+  gst_buffer_map (g, &gm, GST_MAP_READ);
+  gst_buffer_map (rgb, &rm, GST_MAP_WRITE);
+  guint distinct = 0;
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++) {
+      const guint8 v = gm.data[vm->offset[0] + (gsize) y * vm->stride[0] + x];
+      distinct += x > 0 && v != gm.data[vm->offset[0] + (gsize) y * vm->stride[0] + x - 1];
+      for (gint c = 0; c < 3; c++)
+        rm.data[y * GST_VIDEO_INFO_PLANE_STRIDE (&rgb_info, 0) + 3 * x + c] = v;
+    }
+  gst_buffer_unmap (rgb, &rm);
+  gst_buffer_unmap (g, &gm);
+  fail_unless (distinct > 50, "the grey test picture is flat");
+
+  GstHarness *hrn = new_harness (FACE_MODEL (), NULL, GST_VIDEO_FORMAT_GRAY8, w, h);
+  GstBuffer *out = push_pull (hrn, g);
+  check_meta_sane (out, w, h, 1);
+  collect_points (out, grey, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+
+  hrn = new_harness (FACE_MODEL (), NULL, GST_VIDEO_FORMAT_RGB, w, h);
+  out = push_pull (hrn, rgb);
+  collect_points (out, as_rgb, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+
+  hrn = new_harness (FACE_MODEL (), NULL, GST_VIDEO_FORMAT_RGB, w, h);
+  out = push_pull (hrn, test_frame (GST_VIDEO_FORMAT_RGB, w, h, 0, 0));
+  collect_points (out, colour, 68);
+  gst_buffer_unref (out);
+  gst_harness_teardown (hrn);
+
+  fail_unless (memcmp (grey, as_rgb, sizeof grey) == 0,
+      "GRAY8 differs from its luma delivered as RGB");
+  fail_unless (memcmp (grey, colour, sizeof grey) != 0,
+      "GRAY8 gave the colour picture's points: the frame was not read as grey");
 }
 GST_END_TEST;
 
@@ -972,6 +1027,7 @@ bnnlandmarks_suite (void)
   tcase_add_test (tc, test_formats_and_sizes);
   tcase_add_test (tc, test_caps_negotiation_pipeline);
   tcase_add_test (tc, test_strides_and_channel_orders);
+  tcase_add_test (tc, test_gray8_is_luma_in_rgb);
   tcase_add_test (tc, test_regions_of_interest);
   tcase_add_test (tc, test_detector_track_ids);
   tcase_add_test (tc, test_min_confidence_regions);
